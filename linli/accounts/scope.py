@@ -1,0 +1,87 @@
+"""What a signed-in user is responsible for: the one place roles are turned into org units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .choices import Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    roles: frozenset[str] = frozenset()
+    worker_grid_ids: frozenset[int] = frozenset()
+    leader_grid_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()  # as secretary
+    street_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    reporter_community_ids: frozenset[int] = frozenset()
+    # community of every grid above, so intake can default a case's community
+    grid_community: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def for_user(cls, user) -> Scope:
+        if not getattr(user, "is_authenticated", False):
+            return cls(user_id=None)
+        from .models import RoleAssignment
+
+        rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
+            "role", "grid_id", "grid__community_id", "community_id", "street_id", "department_id"
+        )
+        roles, worker, leader, communities, streets, departments, reporter = set(), set(), set(), set(), set(), set(), set()
+        grid_community: dict[int, int] = {}
+        for role, grid_id, grid_community_id, community_id, street_id, department_id in rows:
+            roles.add(role)
+            if grid_id:
+                grid_community[grid_id] = grid_community_id
+            if role == Role.GRID_WORKER and grid_id:
+                worker.add(grid_id)
+            elif role == Role.GRID_LEADER and grid_id:
+                leader.add(grid_id)
+            elif role == Role.SECRETARY and community_id:
+                communities.add(community_id)
+            elif role == Role.STREET_OFFICER and street_id:
+                streets.add(street_id)
+            elif role == Role.DEPARTMENT and department_id:
+                departments.add(department_id)
+            elif role == Role.REPORTER and community_id:
+                reporter.add(community_id)
+        return cls(
+            user_id=user.pk,
+            roles=frozenset(roles),
+            worker_grid_ids=frozenset(worker),
+            leader_grid_ids=frozenset(leader),
+            community_ids=frozenset(communities),
+            street_ids=frozenset(streets),
+            department_ids=frozenset(departments),
+            reporter_community_ids=frozenset(reporter),
+            grid_community=grid_community,
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def grid_ids(self) -> frozenset[int]:
+        return self.worker_grid_ids | self.leader_grid_ids
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Community-side staff: may take in and handle cases."""
+        return bool(self.roles & {Role.GRID_WORKER, Role.GRID_LEADER, Role.SECRETARY, Role.STREET_OFFICER, Role.ADMIN})
+
+    @property
+    def is_department_only(self) -> bool:
+        return self.roles == {Role.DEPARTMENT}
+
+    @property
+    def is_reporter_only(self) -> bool:
+        return self.roles == {Role.REPORTER}
+
+    def default_community_id(self) -> int | None:
+        for ids in (self.community_ids, frozenset(self.grid_community[g] for g in self.grid_ids), self.reporter_community_ids):
+            if len(ids) == 1:
+                return next(iter(ids))
+        return None

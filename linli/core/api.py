@@ -1,0 +1,40 @@
+"""API plumbing shared by every app: structured errors."""
+
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+def _first_field(detail) -> str | None:
+    if isinstance(detail, dict):
+        for key in detail:
+            return None if key == "non_field_errors" else str(key)
+    return None
+
+
+def exception_handler(exc, context):
+    """Every error is {"code", "message", "field", "errors"?}: a stable code, a readable message, the field."""
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
+        body.update(exc.extra)
+        return Response(body, status=exc.status)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    if isinstance(exc, ValidationError):
+        field = _first_field(detail)
+        message = detail
+        while isinstance(message, (dict, list)) and message:
+            message = next(iter(message.values())) if isinstance(message, dict) else message[0]
+        response.data = {"code": "invalid", "message": str(message), "field": field, "errors": detail}
+    else:
+        code = getattr(getattr(exc, "detail", None), "code", None) or "error"
+        message = detail.get("detail", detail) if isinstance(detail, dict) else detail
+        response.data = {"code": str(code), "message": str(message), "field": None}
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    return response

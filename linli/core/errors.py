@@ -1,0 +1,43 @@
+"""Domain errors raised by services and turned into structured answers by pages and the API."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message=None, *, field: str | None = None, code: str | None = None, **extra):
+        self.message = message if message is not None else _("The request is not valid.")
+        self.field = field
+        if code:
+            self.code = code
+        self.extra = extra
+        super().__init__(str(self.message))
+
+
+class InvalidInput(DomainError):
+    status = 400
+    code = "invalid"
+
+
+class NotAllowed(DomainError):
+    status = 403
+    code = "permission_denied"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The object changed underneath the caller, or the action does not fit its current state."""
+
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    status = 422
+    code = "unprocessable"
