@@ -1,6 +1,116 @@
+"""The shared cast of the test suite (see STYLE.md): an owner, a colleague, an outsider, a department, a street
+officer and an administrator, in two communities of 和平区 南营门街道 and 红桥区 西沽街."""
+
+from __future__ import annotations
+
 import pytest
+from rest_framework.test import APIClient
+
+from linli.accounts.choices import Role
+from linli.accounts.models import RoleAssignment, User
+from linli.cases.models import Category
+from linli.org.models import Building, Community, Compound, Department, District, Grid, Street
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _fast_hasher(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def square(lon: float, lat: float, size: float = 0.004) -> dict:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+    }
+
+
+class World:
+    """Named places and people; attributes are filled by the `world` fixture."""
+
+
+def _user(username: str, display: str, role: str, **unit) -> User:
+    user = User.objects.create_user(username=username, password="Linli-test-2026", display_name=display)
+    RoleAssignment.objects.create(user=user, role=role, **unit)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    from linli.org.locator import locator
+
+    w = World()
+    w.heping = District.objects.create(code="120101", name="和平区")
+    w.hongqiao = District.objects.create(code="120106", name="红桥区")
+    w.nanyingmen = Street.objects.create(district=w.heping, code="120101006", name="南营门街道")
+    w.xigu = Street.objects.create(district=w.hongqiao, code="120106003", name="西沽街")
+    w.xiningdao = Community.objects.create(street=w.nanyingmen, code="XND", name="西宁道社区")
+    w.yanyu = Community.objects.create(street=w.xigu, code="YY", name="燕宇社区")
+    w.grid_a = Grid.objects.create(community=w.xiningdao, code="XND-01", name="第一网格", geometry=square(117.200, 39.110))
+    w.grid_b = Grid.objects.create(community=w.xiningdao, code="XND-02", name="第二网格", geometry=square(117.204, 39.110))
+    w.grid_y = Grid.objects.create(community=w.yanyu, code="YY-01", name="燕宇第一网格", geometry=square(117.180, 39.160))
+    w.jili = Compound.objects.create(community=w.xiningdao, name="吉利花园")
+    w.building_1 = Building.objects.create(compound=w.jili, name="1号楼", grid=w.grid_a, lat=39.111, lon=117.201)
+    w.building_3 = Building.objects.create(compound=w.jili, name="3号楼", grid=w.grid_b, lat=39.111, lon=117.205)
+    w.chengguan = Department.objects.create(code="CGW", name="城管委")
+    w.water = Department.objects.create(code="GS", name="供水")
+    w.root_cat = Category.objects.create(code="ENV", name="环境卫生")
+    w.drain = Category.objects.create(
+        code="ENV-DRAIN", name="下水道堵塞", parent=w.root_cat, response_minutes=60, resolution_working_days=3,
+        default_department=w.chengguan,
+    )
+    w.fire = Category.objects.create(
+        code="SAFE-FIRE", name="消防设施损坏", response_minutes=30, resolution_working_days=2, requires_verification=True
+    )
+    w.owner = _user("grid1", "王网格", Role.GRID_WORKER, grid=w.grid_a)
+    w.colleague_worker = _user("grid2", "李网格", Role.GRID_WORKER, grid=w.grid_b)
+    w.secretary = _user("secretary", "张书记", Role.SECRETARY, community=w.xiningdao)
+    w.outsider = _user("outsider", "赵网格", Role.GRID_WORKER, grid=w.grid_y)
+    w.outsider_secretary = _user("yanyu_secretary", "燕宇书记", Role.SECRETARY, community=w.yanyu)
+    w.dept = _user("dept", "城管委小刘", Role.DEPARTMENT, department=w.chengguan)
+    w.water_dept = _user("water", "供水小陈", Role.DEPARTMENT, department=w.water)
+    w.street = _user("street", "南营门街道", Role.STREET_OFFICER, street=w.nanyingmen)
+    w.reporter = _user("reporter", "外卖小哥", Role.REPORTER, community=w.xiningdao)
+    w.admin = _user("admin", "管理员", Role.ADMIN)
+    locator.invalidate()
+    return w
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_(user)` signs it in with a token like an outside program would."""
+    client = APIClient()
+
+    def as_(user):
+        client.force_authenticate(user=None)
+        client.credentials()
+        from rest_framework.authtoken.models import Token
+
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    client.as_ = as_
+    return client
+
+
+@pytest.fixture
+def new_case(world):
+    """A case reported in grid A through the service, owned by the grid worker."""
+    from linli.cases.services import case_create
+
+    def make(**kwargs):
+        params = {
+            "actor": world.secretary,
+            "title": "吉利花园1号楼下水道堵塞",
+            "description": "污水漫到楼道口",
+            "category": world.drain,
+            "lat": 39.111,
+            "lon": 117.201,
+            "reporter_name": "刘阿姨",
+            "reporter_phone": "13812345678",
+        }
+        params.update(kwargs)
+        return case_create(**params)
+
+    return make

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.org",
     "linli.cases",
+    "linli.demo",
 ]
 
 MIDDLEWARE = [
@@ -101,9 +102,9 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("LINLI_TEST_DB_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "cases:my_work"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

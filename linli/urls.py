@@ -1,2 +1,37 @@
-from django.urls import path
-urlpatterns = []
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from linli.accounts.api import ObtainToken
+from linli.cases import api as cases_api
+from linli.org import api as org_api
+
+api_v1 = [
+    path("auth/token/", ObtainToken.as_view(), name="token"),
+    path("grids/", org_api.GridList.as_view(), name="grids"),
+    path("departments/", org_api.DepartmentList.as_view(), name="departments"),
+    path("categories/", cases_api.CategoryList.as_view(), name="categories"),
+    path("cases/", cases_api.CaseListCreate.as_view(), name="cases"),
+    path("cases/<int:pk>/", cases_api.CaseDetail.as_view(), name="case"),
+    path("cases/<int:pk>/transition/", cases_api.CaseTransition.as_view(), name="case-transition"),
+    path("cases/<int:pk>/whistles/", cases_api.CaseWhistles.as_view(), name="case-whistles"),
+    path("cases/<int:pk>/feedback/", cases_api.CaseFeedback.as_view(), name="case-feedback"),
+    path("whistles/<int:pk>/report-in/", cases_api.WhistleReportIn.as_view(), name="whistle-report-in"),
+    path("whistles/<int:pk>/answer/", cases_api.WhistleAnswer.as_view(), name="whistle-answer"),
+    path("whistles/<int:pk>/accept/", cases_api.WhistleAccept.as_view(), name="whistle-accept"),
+    path("whistles/<int:pk>/reject/", cases_api.WhistleReject.as_view(), name="whistle-reject"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:my_work", permanent=False)),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cases/", include("linli.cases.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,499 @@
+"""REST endpoints of the case loop: thin views that parse, fetch through the accessors and call one service."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from linli.accounts.models import User
+from linli.core.errors import Conflict, DomainError, InvalidInput
+from linli.core.idempotency import idempotent
+from linli.core.validators import mask_name, mask_phone, validate_phone
+from linli.org.models import Building, Department, Grid
+
+from . import services
+from .choices import OPEN_STATUSES, Channel, Satisfaction, Status, Urgency
+from .models import Attachment, Case, CaseEvent, Category, Whistle
+from .selectors import case_timeline, get_case_for_user, get_whistle_for_user, may_see_reporter_contact
+from .workflow import API_ACTIONS, allowed_actions
+
+# ---------------------------------------------------------------- output
+
+
+class AttachmentOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "url"]
+
+    def get_url(self, obj) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:attachment", args=[obj.uuid])
+
+
+class EventOut(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(source="created_at")
+    attachments = AttachmentOut(many=True, read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "action", "actor", "at", "from_status", "to_status", "note", "data", "attachments"]
+
+    def get_actor(self, obj) -> str | None:
+        return str(obj.actor) if obj.actor_id else None
+
+
+class WhistleOut(serializers.ModelSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    case = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Whistle
+        fields = [
+            "id",
+            "case",
+            "department",
+            "department_name",
+            "reason",
+            "due_at",
+            "status",
+            "created_at",
+            "reported_in_at",
+            "answer",
+            "answered_at",
+            "decided_at",
+            "decision_note",
+            "rejections",
+        ]
+
+
+class CaseOut(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    grid_name = serializers.SerializerMethodField()
+    community_name = serializers.SerializerMethodField()
+    assignee_name = serializers.SerializerMethodField()
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+    response_overdue = serializers.SerializerMethodField()
+    resolution_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "category",
+            "category_name",
+            "channel",
+            "urgency",
+            "status",
+            "street",
+            "community",
+            "community_name",
+            "grid",
+            "grid_name",
+            "building",
+            "address",
+            "lat",
+            "lon",
+            "reporter_name",
+            "reporter_phone",
+            "assignee",
+            "assignee_name",
+            "received_at",
+            "assigned_at",
+            "responded_at",
+            "resolved_at",
+            "closed_at",
+            "response_due_at",
+            "resolution_due_at",
+            "deadline_estimated",
+            "response_overdue",
+            "resolution_overdue",
+            "result",
+            "verification_passed",
+            "feedback_solved",
+            "satisfaction",
+            "feedback_comment",
+            "reopen_count",
+            "master",
+            "reject_reason",
+            "version",
+        ]
+
+    def _full_contact(self, obj) -> bool:
+        request = self.context.get("request")
+        return bool(request and may_see_reporter_contact(request.user, obj))
+
+    def get_reporter_name(self, obj) -> str:
+        return obj.reporter_name if self._full_contact(obj) else mask_name(obj.reporter_name)
+
+    def get_reporter_phone(self, obj) -> str:
+        return obj.reporter_phone if self._full_contact(obj) else mask_phone(obj.reporter_phone)
+
+    def get_grid_name(self, obj) -> str | None:
+        return obj.grid.name if obj.grid_id else None
+
+    def get_community_name(self, obj) -> str | None:
+        return obj.community.name if obj.community_id else None
+
+    def get_assignee_name(self, obj) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+    def get_response_overdue(self, obj) -> bool:
+        if obj.responded_at:
+            return obj.responded_at > obj.response_due_at
+        return obj.status in (Status.RECEIVED, Status.ASSIGNED) and timezone.now() > obj.response_due_at
+
+    def get_resolution_overdue(self, obj) -> bool:
+        if obj.resolved_at:
+            return obj.resolved_at > obj.resolution_due_at
+        return obj.status in OPEN_STATUSES and timezone.now() > obj.resolution_due_at
+
+
+class CaseDetailOut(CaseOut):
+    timeline = serializers.SerializerMethodField()
+    whistles = WhistleOut(many=True, read_only=True)
+    attachments = AttachmentOut(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseOut.Meta):
+        fields = CaseOut.Meta.fields + ["timeline", "whistles", "attachments", "allowed_actions"]
+
+    def get_timeline(self, obj) -> list[dict]:
+        return EventOut(case_timeline(obj), many=True).data
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        return allowed_actions(self.context["request"].user, obj)
+
+
+def case_body(case: Case, request, *, detail: bool = True) -> dict:
+    case = Case.objects.with_related().prefetch_related("whistles__department", "attachments").get(pk=case.pk)
+    return (CaseDetailOut if detail else CaseOut)(case, context={"request": request}).data
+
+
+def _conflict_response(exc: DomainError, request) -> Response:
+    body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
+    case_id = exc.extra.get("case_id")
+    if case_id:
+        body["case"] = case_body(Case.objects.get(pk=case_id), request)
+    return Response(body, status=exc.status)
+
+
+# ---------------------------------------------------------------- input
+
+
+class CaseCreateIn(serializers.Serializer):
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    building = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.select_related("compound__community__street", "grid"), required=False, allow_null=True
+    )
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
+
+    def validate(self, attrs):
+        if (attrs.get("lat") is None) != (attrs.get("lon") is None):
+            field = "lon" if attrs.get("lon") is None else "lat"
+            raise serializers.ValidationError({field: [_("Give both latitude and longitude, or neither.")]})
+        return attrs
+
+
+class TransitionIn(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a.value, a.label) for a in API_ACTIONS])
+    version = serializers.IntegerField(required=False, min_value=1)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    result = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    passed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    into = serializers.IntegerField(required=False)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        needs = {"assign": "assignee", "resolve": "result", "verify": "passed", "merge": "into", "reject": "reason"}
+        field = needs.get(attrs["action"])
+        if field and attrs.get(field) in (None, ""):
+            raise serializers.ValidationError({field: [_("This field is required for this action.")]})
+        return attrs
+
+
+class WhistleIn(serializers.Serializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    reason = serializers.CharField(max_length=2000)
+    due_at = serializers.DateTimeField()
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class NoteIn(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AnswerIn(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
+
+
+class FeedbackIn(serializers.Serializer):
+    solved = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+# ---------------------------------------------------------------- views
+
+
+def _parse(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CaseListCreate(GenericAPIView):
+    serializer_class = CaseOut
+
+    def get_queryset(self):
+        return Case.objects.visible_to(self.request.user).with_related().order_by("-received_at", "-id")
+
+    def filter_queryset(self, qs):
+        params = self.request.query_params
+        if value := params.get("status"):
+            statuses = [s for s in value.split(",") if s]
+            bad = [s for s in statuses if s not in Status.values]
+            if bad:
+                raise InvalidInput(_("Unknown status: %(s)s") % {"s": ", ".join(bad)}, field="status")
+            qs = qs.filter(status__in=statuses)
+        if value := params.get("grid"):
+            if not value.isdigit():
+                raise InvalidInput(_("grid must be a grid id."), field="grid")
+            qs = qs.filter(grid_id=int(value))
+        if value := params.get("category"):
+            qs = qs.filter(Q(category__code=value) | Q(category__parent__code=value))
+        if value := params.get("overdue"):
+            if value.lower() in ("1", "true", "yes"):
+                qs = qs.overdue(timezone.now())
+            elif value.lower() not in ("0", "false", "no"):
+                raise InvalidInput(_("overdue must be true or false."), field="overdue")
+        for name, lookup, clock in (("date_from", "gte", time.min), ("date_to", "lte", time.max), ("date", None, None)):
+            if value := params.get(name):
+                day = parse_date(value) if len(value) == 10 else None
+                if day is None:
+                    raise InvalidInput(_("Dates are written YYYY-MM-DD."), field=name)
+                if lookup is None:
+                    qs = qs.filter(received_at__date=day)
+                else:
+                    qs = qs.filter(**{f"received_at__{lookup}": timezone.make_aware(datetime.combine(day, clock))})
+        return qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="comma-separated statuses"),
+            OpenApiParameter("grid", int),
+            OpenApiParameter("category", str, description="category code (includes its children)"),
+            OpenApiParameter("overdue", bool),
+            OpenApiParameter("date", str, description="received on this day, YYYY-MM-DD"),
+            OpenApiParameter("date_from", str),
+            OpenApiParameter("date_to", str),
+        ]
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(CaseOut(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=CaseCreateIn, responses={201: CaseOut})
+    def post(self, request):
+        def handler():
+            data = _parse(CaseCreateIn, request)
+            case = services.case_create(actor=request.user, **data)
+            return Response(case_body(case, request, detail=False), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope="case_create", handler=handler)
+
+
+class CaseDetail(GenericAPIView):
+    serializer_class = CaseDetailOut
+
+    def get(self, request, pk: int):
+        case = get_case_for_user(request.user, pk)
+        return Response(case_body(case, request))
+
+
+class CaseTransition(GenericAPIView):
+    serializer_class = CaseDetailOut
+
+    @extend_schema(request=TransitionIn, responses={200: CaseDetailOut, 409: dict})
+    def post(self, request, pk: int):
+        case = get_case_for_user(request.user, pk)
+        data = _parse(TransitionIn, request)
+        action, version, note = data["action"], data.get("version"), data.get("note", "")
+        try:
+            if action == "assign":
+                case = services.case_assign(case=case, actor=request.user, assignee=data["assignee"], note=note, version=version)
+            elif action == "respond":
+                case = services.case_respond(case=case, actor=request.user, note=note, version=version)
+            elif action == "note":
+                case = services.case_add_note(case=case, actor=request.user, note=note, version=version)
+            elif action == "resolve":
+                case = services.case_resolve(case=case, actor=request.user, result=data["result"], version=version)
+            elif action == "verify":
+                case = services.case_verify(case=case, actor=request.user, passed=data["passed"], note=note, version=version)
+            elif action == "reopen":
+                case = services.case_reopen(case=case, actor=request.user, note=note, version=version)
+            elif action == "close":
+                case = services.case_close(case=case, actor=request.user, note=note, version=version)
+            elif action == "merge":
+                try:
+                    into = get_case_for_user(request.user, data["into"])
+                except Exception:
+                    raise InvalidInput(_("No such case."), field="into") from None
+                case = services.case_merge(case=case, actor=request.user, into=into, note=note, version=version)
+            elif action == "reject":
+                case = services.case_reject(case=case, actor=request.user, reason=data["reason"], version=version)
+        except Conflict as exc:
+            return _conflict_response(exc, request)
+        return Response(case_body(case, request))
+
+
+class CaseWhistles(GenericAPIView):
+    serializer_class = WhistleOut
+
+    def get(self, request, pk: int):
+        case = get_case_for_user(request.user, pk)
+        return Response(WhistleOut(case.whistles.select_related("department"), many=True).data)
+
+    @extend_schema(request=WhistleIn, responses={201: WhistleOut})
+    def post(self, request, pk: int):
+        case = get_case_for_user(request.user, pk)
+
+        def handler():
+            data = _parse(WhistleIn, request)
+            try:
+                whistle = services.whistle_blow(case=case, actor=request.user, **data)
+            except Conflict as exc:
+                return _conflict_response(exc, request)
+            return Response(WhistleOut(whistle).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope=f"whistle:{case.pk}", handler=handler)
+
+
+class CaseFeedback(GenericAPIView):
+    serializer_class = CaseDetailOut
+
+    @extend_schema(request=FeedbackIn, responses={200: CaseDetailOut})
+    def post(self, request, pk: int):
+        case = get_case_for_user(request.user, pk)
+        data = _parse(FeedbackIn, request)
+        try:
+            case = services.case_record_feedback(case=case, actor=request.user, **data)
+        except Conflict as exc:
+            return _conflict_response(exc, request)
+        return Response(case_body(case, request))
+
+
+class _WhistleStep(GenericAPIView):
+    serializer_class = WhistleOut
+    input_class: type[serializers.Serializer] = NoteIn
+
+    def call(self, whistle, actor, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        whistle = get_whistle_for_user(request.user, pk)
+        data = _parse(self.input_class, request)
+        try:
+            whistle = self.call(whistle, request.user, data)
+        except Conflict as exc:
+            return _conflict_response(exc, request)
+        return Response(WhistleOut(whistle).data)
+
+
+class WhistleReportIn(_WhistleStep):
+    @extend_schema(request=NoteIn, responses={200: WhistleOut})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def call(self, whistle, actor, data):
+        return services.whistle_report_in(whistle=whistle, actor=actor, note=data["note"])
+
+
+class WhistleAnswer(_WhistleStep):
+    input_class = AnswerIn
+
+    @extend_schema(request=AnswerIn, responses={200: WhistleOut})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def call(self, whistle, actor, data):
+        return services.whistle_answer(whistle=whistle, actor=actor, answer=data["answer"])
+
+
+class WhistleAccept(_WhistleStep):
+    @extend_schema(request=NoteIn, responses={200: WhistleOut})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def call(self, whistle, actor, data):
+        return services.whistle_accept(whistle=whistle, actor=actor, note=data["note"])
+
+
+class WhistleReject(_WhistleStep):
+    @extend_schema(request=NoteIn, responses={200: WhistleOut})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def call(self, whistle, actor, data):
+        return services.whistle_reject(whistle=whistle, actor=actor, note=data["note"])
+
+
+class CategoryOut(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "id",
+            "code",
+            "name",
+            "parent",
+            "response_minutes",
+            "urgent_response_minutes",
+            "resolution_working_days",
+            "requires_verification",
+            "default_department",
+        ]
+
+
+class CategoryList(GenericAPIView):
+    serializer_class = CategoryOut
+    pagination_class = None
+
+    def get(self, request):
+        qs = Category.objects.filter(is_active=True).select_related("parent", "default_department")
+        return Response(CategoryOut(qs, many=True).data)
+

@@ -1,0 +1,707 @@
+"""Every change to a case: one function per transition, one transaction, one timeline entry.
+
+Views, the API, commands and tests all call these; nothing else saves a Case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.choices import Role
+from linli.accounts.models import RoleAssignment, User
+from linli.core.errors import Conflict, InvalidInput, NotAllowed
+from linli.core.models import Notification
+from linli.core.uploads import CheckedUpload
+from linli.core.workdays import add_working_days
+from linli.org.locator import locate_grid_id
+from linli.org.models import Building, Community, Department, Grid
+
+from .choices import OPEN_WHISTLE_STATUSES, Action, Channel, Satisfaction, Status, Urgency, WhistleStatus
+from .models import Attachment, Case, CaseEvent, Category, Whistle
+from .workflow import TRANSITIONS, case_roles
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def compute_deadlines(*, category: Category, urgency: str, received_at: datetime) -> dict[str, Any]:
+    """Response and resolution deadlines from the category's SLA policy (recomputable at any time)."""
+    minutes = category.urgent_response_minutes if urgency == Urgency.URGENT else category.response_minutes
+    resolution = add_working_days(received_at, category.resolution_working_days)
+    return {
+        "response_due_at": received_at + timedelta(minutes=minutes),
+        "resolution_due_at": resolution.due,
+        "deadline_estimated": resolution.estimated,
+    }
+
+
+def grid_worker_for(grid_id: int | None) -> int | None:
+    """The grid's worker who receives its new cases: the first one assigned to it."""
+    if grid_id is None:
+        return None
+    return (
+        RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid_id=grid_id)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def _notify(user_ids: Iterable[int], *, kind: str, message: str, case: Case) -> None:
+    url = reverse("cases:detail", args=[case.pk])
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, kind=kind, message=message[:300], url=url) for uid in set(user_ids) if uid]
+    )
+
+
+def next_level_up(case: Case) -> list[int]:
+    """Who is told when a case runs late: the grid leaders, else the community's secretaries, else the street."""
+    for role, field, value in (
+        (Role.GRID_LEADER, "grid_id", case.grid_id),
+        (Role.SECRETARY, "community_id", case.community_id),
+        (Role.STREET_OFFICER, "street_id", case.street_id),
+    ):
+        if value is None:
+            continue
+        ids = list(RoleAssignment.objects.filter(role=role, **{field: value}).values_list("user_id", flat=True))
+        if ids:
+            return ids
+    return list(RoleAssignment.objects.filter(role=Role.ADMIN).values_list("user_id", flat=True))
+
+
+def _save_attachments(case: Case, event: CaseEvent, uploads: Iterable[CheckedUpload], actor) -> None:
+    import uuid
+
+    for up in uploads:
+        ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[up.content_type]
+        att = Attachment(
+            case=case,
+            event=event,
+            stored_name=f"{uuid.uuid4().hex}.{ext}",
+            original_name=up.name,
+            content_type=up.content_type,
+            size=up.size,
+            uploaded_by=actor,
+        )
+        att.file.save(att.stored_name, up.file, save=False)
+        att.save()
+
+
+def _event(case: Case, *, action: str, actor, from_status: str, to_status: str, note: str = "", data=None, at=None):
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=actor,
+        created_at=at or _now(),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+
+
+def _transition(
+    *,
+    case: Case,
+    actor,
+    action: str,
+    expected_version: int | None,
+    note: str = "",
+    updates: dict[str, Any] | None = None,
+    target: str | None = None,
+    data: dict | None = None,
+    attachments: Iterable[CheckedUpload] = (),
+    check=None,
+) -> tuple[Case, CaseEvent]:
+    """Apply one transition under a row lock and a version check; write its timeline entry.
+
+    `check(locked_case, roles)` may raise to refuse the action after the state and role checks."""
+    rule = TRANSITIONS[action]
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("This case was changed by someone else. Reload it and try again."),
+                field="version",
+                code="stale_version",
+                case_id=locked.pk,
+            )
+        roles = case_roles(actor, locked)
+        if not roles & rule.roles:
+            raise NotAllowed(_("You may not do this on this case."), code="not_allowed")
+        if locked.status not in rule.sources:
+            raise Conflict(
+                _("A case that is “%(status)s” cannot be %(action)s.")
+                % {"status": locked.get_status_display(), "action": Action(action).label.lower()},
+                field="action",
+                code="invalid_transition",
+                case_id=locked.pk,
+            )
+        if check is not None:
+            check(locked, roles)
+        from_status = locked.status
+        to_status = target or rule.target_from(from_status)
+        fields = dict(updates or {})
+        fields["status"] = to_status
+        changed = Case.objects.filter(pk=locked.pk, version=locked.version).update(
+            version=F("version") + 1, updated_at=_now(), **fields
+        )
+        if changed != 1:  # cannot happen under the row lock, but a lost write must never pass silently
+            raise Conflict(_("This case was changed by someone else."), code="stale_version", case_id=locked.pk)
+        event = _event(locked, action=action, actor=actor, from_status=from_status, to_status=to_status, note=note, data=data)
+        _save_attachments(locked, event, attachments, actor)
+        locked.refresh_from_db()
+    return locked, event
+
+
+# ---------------------------------------------------------------- intake
+
+
+def _validate_point(lat, lon) -> None:
+    if (lat is None) != (lon is None):
+        raise InvalidInput(_("Give both latitude and longitude, or neither."), field="lat" if lat is None else "lon")
+    if lat is not None and not (-90 <= lat <= 90):
+        raise InvalidInput(_("Latitude must be between -90 and 90."), field="lat")
+    if lon is not None and not (-180 <= lon <= 180):
+        raise InvalidInput(_("Longitude must be between -180 and 180."), field="lon")
+
+
+def case_create(
+    *,
+    actor: User,
+    title: str,
+    category: Category,
+    description: str = "",
+    channel: str = Channel.PHONE,
+    urgency: str = Urgency.NORMAL,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    building: Building | None = None,
+    grid: Grid | None = None,
+    community: Community | None = None,
+    assignee: User | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    attachments: Iterable[CheckedUpload] = (),
+    received_at: datetime | None = None,
+) -> Case:
+    """受理: take a case in, locate it, assign it to the grid's worker and set its deadlines.
+
+    A person may override the suggested grid and assignee; a case that cannot be located still lands in
+    its community's (or street's) triage queue."""
+    scope = actor.scope
+    if not (scope.is_staff_member or Role.REPORTER in scope.roles):
+        raise NotAllowed(_("Your role may not take in cases."))
+    if not title.strip():
+        raise InvalidInput(_("Give the case a title."), field="title")
+    if not category.is_active:
+        raise InvalidInput(_("This category is no longer in use."), field="category")
+    _validate_point(lat, lon)
+
+    if building is not None:
+        building_grid = building.grid
+        grid = grid or building_grid
+        community = community or building.compound.community
+        if lat is None and building.lat is not None:
+            lat, lon = building.lat, building.lon
+        address = address or str(building)
+    if grid is None and lat is not None:
+        grid_id = locate_grid_id(lat, lon)
+        grid = Grid.objects.select_related("community__street").get(pk=grid_id) if grid_id else None
+    if grid is not None:
+        community = grid.community
+    if community is None:
+        default = scope.default_community_id()
+        community = Community.objects.select_related("street").get(pk=default) if default else None
+    street = community.street if community is not None else None
+    if street is None and len(scope.street_ids) == 1:
+        from linli.org.models import Street
+
+        street = Street.objects.get(pk=next(iter(scope.street_ids)))
+
+    if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
+        raise NotAllowed(_("This place is outside your area."), field="grid")
+
+    assignee_id = assignee.pk if assignee else grid_worker_for(grid.pk if grid else None)
+    now = _now()
+    received_at = received_at or now
+    deadlines = compute_deadlines(category=category, urgency=urgency, received_at=received_at)
+    status = Status.ASSIGNED if assignee_id else Status.RECEIVED
+    with transaction.atomic():
+        case = Case.objects.create(
+            title=title.strip()[:120],
+            description=description,
+            category=category,
+            channel=channel,
+            urgency=urgency,
+            status=status,
+            street=street,
+            community=community,
+            grid=grid,
+            building=building,
+            address=address,
+            lat=lat,
+            lon=lon,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            reported_by=actor if Role.REPORTER in scope.roles and not scope.is_staff_member else None,
+            created_by=actor,
+            assignee_id=assignee_id,
+            received_at=received_at,
+            assigned_at=received_at if assignee_id else None,
+            **deadlines,
+        )
+        case.number = f"{timezone.localtime(received_at):%Y%m%d}{case.pk:07d}"
+        Case.objects.filter(pk=case.pk).update(number=case.number)
+        event = _event(
+            case,
+            action=Action.CREATE,
+            actor=actor,
+            from_status="",
+            to_status=status,
+            data={"grid": grid.pk if grid else None, "assignee": assignee_id, "channel": channel},
+            at=received_at,
+        )
+        _save_attachments(case, event, attachments, actor)
+        if assignee_id and assignee_id != actor.pk:
+            _notify([assignee_id], kind="assigned", message=_("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title}, case=case)
+        if urgency == Urgency.URGENT and grid is None and community is not None:
+            _notify(next_level_up(case), kind="triage", message=_("Urgent case %(n)s needs a grid") % {"n": case.number}, case=case)
+    return case
+
+
+def _may_take_in_for(scope, *, grid, community, street) -> bool:
+    if grid is not None and grid.pk in scope.grid_ids:
+        return True
+    if community is not None and (community.pk in scope.community_ids or community.pk in scope.reporter_community_ids):
+        return True
+    if street is not None and street.pk in scope.street_ids:
+        return True
+    # A grid worker's report that lands outside their grids still belongs to their community's triage.
+    if community is not None and community.pk in {scope.grid_community[g] for g in scope.grid_ids}:
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def case_assign(*, case: Case, actor: User, assignee: User, note: str = "", version: int | None = None) -> Case:
+    """派遣: give the case to a person (the grid's worker by default, anyone in the community by choice)."""
+    if not assignee.is_active:
+        raise InvalidInput(_("This person cannot take cases."), field="assignee")
+
+    def check(locked, roles):
+        target_scope = assignee.scope
+        in_area = (
+            target_scope.is_admin
+            or (locked.grid_id and locked.grid_id in target_scope.grid_ids)
+            or (locked.community_id and locked.community_id in target_scope.community_ids)
+            or (locked.community_id in {target_scope.grid_community[g] for g in target_scope.grid_ids})
+            or (locked.street_id and locked.street_id in target_scope.street_ids)
+        )
+        if not in_area:
+            raise InvalidInput(_("This person does not work in this case's area."), field="assignee")
+
+    now = _now()
+    case, _event_ = _transition(
+        case=case,
+        actor=actor,
+        action=Action.ASSIGN,
+        expected_version=version,
+        note=note,
+        updates={"assignee_id": assignee.pk, "assigned_at": now},
+        data={"assignee": assignee.pk, "assignee_name": str(assignee)},
+        check=check,
+    )
+    if assignee.pk != actor.pk:
+        _notify([assignee.pk], kind="assigned", message=_("Case %(n)s was assigned to you") % {"n": case.number}, case=case)
+    return case
+
+
+def case_respond(*, case: Case, actor: User, note: str = "", version: int | None = None, attachments=()) -> Case:
+    """响应: the handler confirms they have taken the case up (the clock of the response promise stops)."""
+    now = _now()
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.RESPOND,
+        expected_version=version,
+        note=note,
+        updates={"responded_at": now},
+        attachments=attachments,
+    )
+    return case
+
+
+def case_add_note(*, case: Case, actor: User, note: str, version: int | None = None, attachments=()) -> Case:
+    """A progress note, with photos, on the timeline."""
+    if not note.strip() and not attachments:
+        raise InvalidInput(_("Write a note or attach a photo."), field="note")
+    case, _e = _transition(
+        case=case, actor=actor, action=Action.NOTE, expected_version=version, note=note, attachments=attachments
+    )
+    return case
+
+
+def case_resolve(*, case: Case, actor: User, result: str, version: int | None = None, attachments=()) -> Case:
+    """办结: record what was done."""
+    if not result.strip():
+        raise InvalidInput(_("Describe the result."), field="result")
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.RESOLVE,
+        expected_version=version,
+        note=result,
+        updates={"resolved_at": _now(), "result": result, "resolved_by_id": actor.pk, "verification_passed": None},
+        attachments=attachments,
+    )
+    _tell_duplicates(case, actor, _("The master case %(n)s was resolved: %(r)s") % {"n": case.number, "r": result})
+    return case
+
+
+def case_verify(*, case: Case, actor: User, passed: bool, note: str = "", version: int | None = None, attachments=()) -> Case:
+    """核查: someone checks the result on site; a failure sends the case back to work."""
+
+    def check(locked, roles):
+        if locked.category.requires_verification and locked.resolved_by_id == actor.pk:
+            raise NotAllowed(
+                _("This category needs verification by someone other than the resolver."), code="same_person"
+            )
+
+    updates: dict[str, Any] = {"verification_passed": passed, "verified_by_id": actor.pk}
+    target = None
+    if not passed:
+        updates.update(reopen_count=F("reopen_count") + 1, resolved_at=None)
+        target = Status.IN_PROGRESS
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.VERIFY,
+        expected_version=version,
+        note=note,
+        updates=updates,
+        target=target,
+        data={"passed": passed},
+        attachments=attachments,
+        check=check,
+    )
+    if not passed and case.assignee_id:
+        _notify([case.assignee_id], kind="reopened", message=_("Verification failed for case %(n)s") % {"n": case.number}, case=case)
+    return case
+
+
+def case_record_feedback(
+    *, case: Case, actor: User, solved: bool, satisfaction: str, comment: str = "", version: int | None = None
+) -> Case:
+    """回访: the resident's verdict. Not solved or 不满意 reopens the case and tells the secretary."""
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput(_("Choose satisfied, basically satisfied or dissatisfied."), field="satisfaction")
+    reopen = (not solved) or satisfaction == Satisfaction.DISSATISFIED
+    updates: dict[str, Any] = {
+        "feedback_solved": solved,
+        "satisfaction": satisfaction,
+        "feedback_comment": comment[:500],
+        "feedback_at": _now(),
+    }
+    if reopen:
+        updates.update(reopen_count=F("reopen_count") + 1, resolved_at=None, verification_passed=None)
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.FEEDBACK,
+        expected_version=version,
+        note=comment,
+        updates=updates,
+        target=Status.IN_PROGRESS if reopen else None,
+        data={"solved": solved, "satisfaction": satisfaction, "reopened": reopen},
+    )
+    if reopen:
+        recipients = [case.assignee_id] + [
+            uid
+            for uid in RoleAssignment.objects.filter(role=Role.SECRETARY, community_id=case.community_id).values_list(
+                "user_id", flat=True
+            )
+        ]
+        _notify(recipients, kind="reopened", message=_("The resident is not satisfied with case %(n)s") % {"n": case.number}, case=case)
+    return case
+
+
+def case_reopen(*, case: Case, actor: User, note: str, version: int | None = None) -> Case:
+    """重办: send a resolved or closed case back to work."""
+    if not note.strip():
+        raise InvalidInput(_("Say why the case is reopened."), field="note")
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.REOPEN,
+        expected_version=version,
+        note=note,
+        updates={"reopen_count": F("reopen_count") + 1, "resolved_at": None, "closed_at": None, "verification_passed": None},
+    )
+    if case.assignee_id:
+        _notify([case.assignee_id], kind="reopened", message=_("Case %(n)s was reopened") % {"n": case.number}, case=case)
+    return case
+
+
+def case_close(*, case: Case, actor: User, note: str = "", version: int | None = None) -> Case:
+    """销号: close a resolved case once the resident or a verification confirms it is solved."""
+
+    def check(locked, roles):
+        if locked.category.requires_verification and locked.verification_passed is not True:
+            raise Conflict(_("This category must be verified before it is closed."), field="action", code="needs_verification")
+        if locked.feedback_solved is False:
+            raise Conflict(_("The resident said it is not solved."), field="action", code="not_solved")
+
+    case, _e = _transition(
+        case=case, actor=actor, action=Action.CLOSE, expected_version=version, note=note, updates={"closed_at": _now()}, check=check
+    )
+    _tell_duplicates(case, actor, _("The master case %(n)s was closed: %(r)s") % {"n": case.number, "r": case.result})
+    return case
+
+
+def case_merge(*, case: Case, actor: User, into: Case, note: str = "", version: int | None = None) -> Case:
+    """Fold a duplicate into its master case; the duplicate's reporter hears the master's outcome."""
+    if into.pk == case.pk:
+        raise InvalidInput(_("A case cannot be merged into itself."), field="into")
+    if into.status in (Status.MERGED, Status.REJECTED, Status.CLOSED):
+        raise InvalidInput(_("The master case must still be open."), field="into")
+    if into.community_id != case.community_id and into.street_id != case.street_id:
+        raise InvalidInput(_("The master case belongs to another area."), field="into")
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.MERGE,
+        expected_version=version,
+        note=note,
+        updates={"master_id": into.pk, "closed_at": _now()},
+        data={"into": into.pk, "into_number": into.number},
+    )
+    _event(
+        into,
+        action=Action.ABSORB,
+        actor=actor,
+        from_status=into.status,
+        to_status=into.status,
+        note=note,
+        data={"duplicate": case.pk, "duplicate_number": case.number},
+    )
+    return case
+
+
+def case_reject(*, case: Case, actor: User, reason: str, version: int | None = None) -> Case:
+    """不予受理: refuse a case with a reason (not this community's, not a matter for us…)."""
+    if not reason.strip():
+        raise InvalidInput(_("Give the reason for rejecting the case."), field="reason")
+    case, _e = _transition(
+        case=case,
+        actor=actor,
+        action=Action.REJECT,
+        expected_version=version,
+        note=reason,
+        updates={"reject_reason": reason[:500], "closed_at": _now()},
+    )
+    return case
+
+
+def _tell_duplicates(master: Case, actor, message: str) -> None:
+    duplicates = list(master.duplicates.all())
+    for dup in duplicates:
+        _event(dup, action=Action.OUTCOME, actor=actor, from_status=dup.status, to_status=dup.status, note=message, data={"master": master.pk})
+    _notify([d.reported_by_id for d in duplicates if d.reported_by_id], kind="outcome", message=message, case=master)
+
+
+# ---------------------------------------------------------------- whistles (吹哨报到)
+
+
+def whistle_blow(
+    *, case: Case, actor: User, department: Department, reason: str, due_at: datetime, version: int | None = None
+) -> Whistle:
+    """吹哨: call a department in, with a reason and the time by which it must answer."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the department is needed."), field="reason")
+    if due_at <= _now():
+        raise InvalidInput(_("The due time must be in the future."), field="due_at")
+    holder: dict[str, Whistle] = {}
+
+    def check(locked, roles):
+        if Whistle.objects.filter(case=locked, department=department, status__in=OPEN_WHISTLE_STATUSES).exists():
+            raise Conflict(_("This department already has an open whistle on this case."), field="department", code="duplicate_whistle")
+
+    with transaction.atomic():
+        case, event = _transition(
+            case=case,
+            actor=actor,
+            action=Action.WHISTLE,
+            expected_version=version,
+            note=reason,
+            data={"department": department.code, "department_name": department.name, "due_at": due_at.isoformat()},
+            check=check,
+        )
+        holder["w"] = Whistle.objects.create(
+            case=case, department=department, reason=reason, due_at=due_at, created_by=actor, created_at=event.created_at
+        )
+        staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department=department).values_list("user_id", flat=True)
+        _notify(staff, kind="whistle", message=_("Whistle on case %(n)s: %(r)s") % {"n": case.number, "r": reason}, case=case)
+    return holder["w"]
+
+
+def _whistle_step(*, whistle: Whistle, actor: User, action: str, sources, updates, note: str, as_department: bool):
+    """One step of a whistle's own life, recorded on its case's timeline."""
+    with transaction.atomic():
+        locked = Whistle.objects.select_for_update().select_related("case", "department").get(pk=whistle.pk)
+        case = Case.objects.select_for_update().get(pk=locked.case_id)
+        scope = actor.scope
+        if as_department:
+            if locked.department_id not in scope.department_ids and not scope.is_admin:
+                raise NotAllowed(_("Only the whistled department may do this."))
+        else:
+            rule = TRANSITIONS[action]
+            if not case_roles(actor, case) & rule.roles:
+                raise NotAllowed(_("You may not do this on this case."))
+        if locked.status not in sources:
+            raise Conflict(
+                _("This whistle is “%(status)s”.") % {"status": locked.get_status_display()},
+                field="action",
+                code="invalid_transition",
+            )
+        for key, value in updates.items():
+            setattr(locked, key, value)
+        locked.save()
+        to_status = case.status
+        if action == Action.WHISTLE_ACCEPT and not case.whistles.exclude(pk=locked.pk).filter(status__in=OPEN_WHISTLE_STATUSES).exists():
+            to_status = Status.IN_PROGRESS if case.status == Status.ESCALATED else case.status
+        Case.objects.filter(pk=case.pk).update(status=to_status, version=F("version") + 1, updated_at=_now())
+        _event(
+            case,
+            action=action,
+            actor=actor,
+            from_status=case.status,
+            to_status=to_status,
+            note=note,
+            data={"whistle": locked.pk, "department": locked.department.code, "department_name": locked.department.name},
+        )
+    return locked
+
+
+def whistle_report_in(*, whistle: Whistle, actor: User, note: str = "") -> Whistle:
+    """报到: the department acknowledges the whistle."""
+    now = _now()
+    return _whistle_step(
+        whistle=whistle,
+        actor=actor,
+        action=Action.WHISTLE_REPORT_IN,
+        sources=(WhistleStatus.OPEN,),
+        updates={"status": WhistleStatus.REPORTED_IN, "reported_in_at": now, "reported_in_by": actor},
+        note=note,
+        as_department=True,
+    )
+
+
+def whistle_answer(*, whistle: Whistle, actor: User, answer: str) -> Whistle:
+    """The department reports back what it did; reporting in first is implied if it had not."""
+    if not answer.strip():
+        raise InvalidInput(_("Write the department's answer."), field="answer")
+    now = _now()
+    updates: dict[str, Any] = {"status": WhistleStatus.ANSWERED, "answer": answer, "answered_at": now, "answered_by": actor}
+    if whistle.reported_in_at is None:
+        updates.update(reported_in_at=now, reported_in_by=actor)
+    return _whistle_step(
+        whistle=whistle,
+        actor=actor,
+        action=Action.WHISTLE_ANSWER,
+        sources=(WhistleStatus.OPEN, WhistleStatus.REPORTED_IN),
+        updates=updates,
+        note=answer,
+        as_department=True,
+    )
+
+
+def whistle_accept(*, whistle: Whistle, actor: User, note: str = "") -> Whistle:
+    """The community accepts the department's answer; with no whistle left open the case returns to work."""
+    return _whistle_step(
+        whistle=whistle,
+        actor=actor,
+        action=Action.WHISTLE_ACCEPT,
+        sources=(WhistleStatus.ANSWERED,),
+        updates={"status": WhistleStatus.ACCEPTED, "decided_at": _now(), "decided_by": actor, "decision_note": note},
+        note=note,
+        as_department=False,
+    )
+
+
+def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
+    """The community rejects the answer: the department must answer again."""
+    if not note.strip():
+        raise InvalidInput(_("Say why the answer is not enough."), field="note")
+    staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department_id=whistle.department_id).values_list("user_id", flat=True)
+    w = _whistle_step(
+        whistle=whistle,
+        actor=actor,
+        action=Action.WHISTLE_REJECT,
+        sources=(WhistleStatus.ANSWERED,),
+        updates={
+            "status": WhistleStatus.REPORTED_IN,
+            "decided_at": _now(),
+            "decided_by": actor,
+            "decision_note": note,
+            "rejections": whistle.rejections + 1,
+        },
+        note=note,
+        as_department=False,
+    )
+    _notify(staff, kind="whistle", message=_("Your answer on case %(n)s was not accepted") % {"n": w.case.number}, case=w.case)
+    return w
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
+    """Flag overdue responses and resolutions once each and tell the next level up. Idempotent."""
+    now = now or _now()
+    counts = {"response": 0, "resolution": 0}
+    late_response = Case.objects.filter(
+        status__in=(Status.RECEIVED, Status.ASSIGNED), response_due_at__lt=now, response_overdue_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in list(late_response[:1000]):
+        counts["response"] += _flag_overdue(pk, now=now, kind="response")
+    late_resolution = Case.objects.filter(
+        status__in=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ESCALATED),
+        resolution_due_at__lt=now,
+        resolution_overdue_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for pk in list(late_resolution[:1000]):
+        counts["resolution"] += _flag_overdue(pk, now=now, kind="resolution")
+    return counts
+
+
+def _flag_overdue(pk: int, *, now: datetime, kind: str) -> int:
+    field = f"{kind}_overdue_at"
+    with transaction.atomic():
+        # The conditional update is the guard: two sweepers running at once flag a case only once.
+        if not Case.objects.filter(pk=pk, **{f"{field}__isnull": True}).update(**{field: now}):
+            return 0
+        case = Case.objects.get(pk=pk)
+        action = Action.OVERDUE_RESPONSE if kind == "response" else Action.OVERDUE_RESOLUTION
+        due = case.response_due_at if kind == "response" else case.resolution_due_at
+        _event(case, action=action, actor=None, from_status=case.status, to_status=case.status, data={"due_at": due.isoformat()}, at=now)
+        if kind == "response":
+            message = _("Case %(n)s was not responded to in time") % {"n": case.number}
+        else:
+            message = _("Case %(n)s was not resolved in time") % {"n": case.number}
+        _notify(next_level_up(case) + ([case.assignee_id] if case.assignee_id else []), kind=f"overdue_{kind}", message=message, case=case)
+    return 1

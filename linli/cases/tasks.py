@@ -1,0 +1,32 @@
+"""Background work of the case loop, run by the database-backed worker (`linli db_worker`).
+
+The deadline monitor is a chain: each sweep schedules the next one, so the timers live in the database and
+survive restarts; `linli start_monitor` (run by `make demo`) makes sure one link is waiting."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def sweep_deadlines() -> dict:
+    """Flag overdue cases and tell the next level up; safe to run any number of times."""
+    try:
+        return services.sweep_deadlines()
+    finally:
+        ensure_monitor_scheduled(delay_seconds=settings.LINLI_SWEEP_SECONDS)
+
+
+def ensure_monitor_scheduled(*, delay_seconds: int = 0) -> bool:
+    """Enqueue the next sweep unless one is already waiting. Returns True if it enqueued one."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path, status="READY")
+    if waiting.exists():
+        return False
+    sweep_deadlines.using(run_after=timezone.now() + timedelta(seconds=delay_seconds)).enqueue()
+    return True
