@@ -21,7 +21,9 @@ def _fast_hasher(settings, tmp_path):
 def square(lon: float, lat: float, size: float = 0.004) -> dict:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
     }
 
 
@@ -46,21 +48,39 @@ def world(db) -> World:
     w.xigu = Street.objects.create(district=w.hongqiao, code="120106003", name="西沽街")
     w.xiningdao = Community.objects.create(street=w.nanyingmen, code="XND", name="西宁道社区")
     w.yanyu = Community.objects.create(street=w.xigu, code="YY", name="燕宇社区")
-    w.grid_a = Grid.objects.create(community=w.xiningdao, code="XND-01", name="第一网格", geometry=square(117.200, 39.110))
-    w.grid_b = Grid.objects.create(community=w.xiningdao, code="XND-02", name="第二网格", geometry=square(117.204, 39.110))
-    w.grid_y = Grid.objects.create(community=w.yanyu, code="YY-01", name="燕宇第一网格", geometry=square(117.180, 39.160))
+    w.grid_a = Grid.objects.create(
+        community=w.xiningdao, code="XND-01", name="第一网格", geometry=square(117.200, 39.110)
+    )
+    w.grid_b = Grid.objects.create(
+        community=w.xiningdao, code="XND-02", name="第二网格", geometry=square(117.204, 39.110)
+    )
+    w.grid_y = Grid.objects.create(
+        community=w.yanyu, code="YY-01", name="燕宇第一网格", geometry=square(117.180, 39.160)
+    )
     w.jili = Compound.objects.create(community=w.xiningdao, name="吉利花园")
-    w.building_1 = Building.objects.create(compound=w.jili, name="1号楼", grid=w.grid_a, lat=39.111, lon=117.201)
-    w.building_3 = Building.objects.create(compound=w.jili, name="3号楼", grid=w.grid_b, lat=39.111, lon=117.205)
+    w.building_1 = Building.objects.create(
+        compound=w.jili, name="1号楼", grid=w.grid_a, lat=39.111, lon=117.201
+    )
+    w.building_3 = Building.objects.create(
+        compound=w.jili, name="3号楼", grid=w.grid_b, lat=39.111, lon=117.205
+    )
     w.chengguan = Department.objects.create(code="CGW", name="城管委")
     w.water = Department.objects.create(code="GS", name="供水")
     w.root_cat = Category.objects.create(code="ENV", name="环境卫生")
     w.drain = Category.objects.create(
-        code="ENV-DRAIN", name="下水道堵塞", parent=w.root_cat, response_minutes=60, resolution_working_days=3,
+        code="ENV-DRAIN",
+        name="下水道堵塞",
+        parent=w.root_cat,
+        response_minutes=60,
+        resolution_working_days=3,
         default_department=w.chengguan,
     )
     w.fire = Category.objects.create(
-        code="SAFE-FIRE", name="消防设施损坏", response_minutes=30, resolution_working_days=2, requires_verification=True
+        code="SAFE-FIRE",
+        name="消防设施损坏",
+        response_minutes=30,
+        resolution_working_days=2,
+        requires_verification=True,
     )
     w.owner = _user("grid1", "王网格", Role.GRID_WORKER, grid=w.grid_a)
     w.colleague_worker = _user("grid2", "李网格", Role.GRID_WORKER, grid=w.grid_b)

@@ -98,7 +98,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     (REPO_DIR / "var").mkdir(exist_ok=True)
-DATABASES["default"]["TEST"] = {"NAME": env_str("LINLI_TEST_DB_NAME") or None}
+# A file, not SQLite's shared in-memory database, so concurrency tests see real locking (WAL, busy timeout).
+_test_name = env_str("LINLI_TEST_DB_NAME") or (
+    str(REPO_DIR / "var" / "test_linli.sqlite3")
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    else None
+)
+DATABASES["default"]["TEST"] = {"NAME": _test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -120,7 +126,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = REPO_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("LINLI_STATIC_ROOT", str(REPO_DIR / "var" / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("LINLI_MEDIA_ROOT", str(REPO_DIR / "var" / "media")))
 STORAGES = {

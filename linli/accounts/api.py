@@ -27,7 +27,9 @@ class ObtainToken(GenericAPIView):
     authentication_classes: list = []
     serializer_class = TokenIn
 
-    @extend_schema(request=TokenIn, responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})})
+    @extend_schema(
+        request=TokenIn, responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})}
+    )
     def post(self, request):
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -35,11 +35,15 @@ class RoleAssignment(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    grid = models.ForeignKey("org.Grid", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("grid"))
+    grid = models.ForeignKey(
+        "org.Grid", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("grid")
+    )
     community = models.ForeignKey(
         "org.Community", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("community")
     )
-    street = models.ForeignKey("org.Street", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("street"))
+    street = models.ForeignKey(
+        "org.Street", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("street")
+    )
     department = models.ForeignKey(
         "org.Department", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("department")
     )
@@ -49,7 +53,8 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "grid", "community", "street", "department"], name="role_assignment_unique"
+                fields=["user", "role", "grid", "community", "street", "department"],
+                name="role_assignment_unique",
             )
         ]
 

@@ -29,7 +29,15 @@ class Scope:
         rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
             "role", "grid_id", "grid__community_id", "community_id", "street_id", "department_id"
         )
-        roles, worker, leader, communities, streets, departments, reporter = set(), set(), set(), set(), set(), set(), set()
+        roles, worker, leader, communities, streets, departments, reporter = (
+            set(),
+            set(),
+            set(),
+            set(),
+            set(),
+            set(),
+            set(),
+        )
         grid_community: dict[int, int] = {}
         for role, grid_id, grid_community_id, community_id, street_id, department_id in rows:
             roles.add(role)
@@ -70,7 +78,9 @@ class Scope:
     @property
     def is_staff_member(self) -> bool:
         """Community-side staff: may take in and handle cases."""
-        return bool(self.roles & {Role.GRID_WORKER, Role.GRID_LEADER, Role.SECRETARY, Role.STREET_OFFICER, Role.ADMIN})
+        return bool(
+            self.roles & {Role.GRID_WORKER, Role.GRID_LEADER, Role.SECRETARY, Role.STREET_OFFICER, Role.ADMIN}
+        )
 
     @property
     def is_department_only(self) -> bool:
@@ -81,7 +91,11 @@ class Scope:
         return self.roles == {Role.REPORTER}
 
     def default_community_id(self) -> int | None:
-        for ids in (self.community_ids, frozenset(self.grid_community[g] for g in self.grid_ids), self.reporter_community_ids):
+        for ids in (
+            self.community_ids,
+            frozenset(self.grid_community[g] for g in self.grid_ids),
+            self.reporter_community_ids,
+        ):
             if len(ids) == 1:
                 return next(iter(ids))
         return None

@@ -202,17 +202,23 @@ def _conflict_response(exc: DomainError, request) -> Response:
 class CaseCreateIn(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     building = serializers.PrimaryKeyRelatedField(
-        queryset=Building.objects.select_related("compound__community__street", "grid"), required=False, allow_null=True
+        queryset=Building.objects.select_related("compound__community__street", "grid"),
+        required=False,
+        allow_null=True,
     )
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False, allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     reporter_phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
@@ -236,7 +242,13 @@ class TransitionIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
     def validate(self, attrs):
-        needs = {"assign": "assignee", "resolve": "result", "verify": "passed", "merge": "into", "reject": "reason"}
+        needs = {
+            "assign": "assignee",
+            "resolve": "result",
+            "verify": "passed",
+            "merge": "into",
+            "reject": "reason",
+        }
         field = needs.get(attrs["action"])
         if field and attrs.get(field) in (None, ""):
             raise serializers.ValidationError({field: [_("This field is required for this action.")]})
@@ -299,7 +311,11 @@ class CaseListCreate(GenericAPIView):
                 qs = qs.overdue(timezone.now())
             elif value.lower() not in ("0", "false", "no"):
                 raise InvalidInput(_("overdue must be true or false."), field="overdue")
-        for name, lookup, clock in (("date_from", "gte", time.min), ("date_to", "lte", time.max), ("date", None, None)):
+        for name, lookup, clock in (
+            ("date_from", "gte", time.min),
+            ("date_to", "lte", time.max),
+            ("date", None, None),
+        ):
             if value := params.get(name):
                 day = parse_date(value) if len(value) == 10 else None
                 if day is None:
@@ -307,7 +323,9 @@ class CaseListCreate(GenericAPIView):
                 if lookup is None:
                     qs = qs.filter(received_at__date=day)
                 else:
-                    qs = qs.filter(**{f"received_at__{lookup}": timezone.make_aware(datetime.combine(day, clock))})
+                    qs = qs.filter(
+                        **{f"received_at__{lookup}": timezone.make_aware(datetime.combine(day, clock))}
+                    )
         return qs
 
     @extend_schema(
@@ -353,15 +371,21 @@ class CaseTransition(GenericAPIView):
         action, version, note = data["action"], data.get("version"), data.get("note", "")
         try:
             if action == "assign":
-                case = services.case_assign(case=case, actor=request.user, assignee=data["assignee"], note=note, version=version)
+                case = services.case_assign(
+                    case=case, actor=request.user, assignee=data["assignee"], note=note, version=version
+                )
             elif action == "respond":
                 case = services.case_respond(case=case, actor=request.user, note=note, version=version)
             elif action == "note":
                 case = services.case_add_note(case=case, actor=request.user, note=note, version=version)
             elif action == "resolve":
-                case = services.case_resolve(case=case, actor=request.user, result=data["result"], version=version)
+                case = services.case_resolve(
+                    case=case, actor=request.user, result=data["result"], version=version
+                )
             elif action == "verify":
-                case = services.case_verify(case=case, actor=request.user, passed=data["passed"], note=note, version=version)
+                case = services.case_verify(
+                    case=case, actor=request.user, passed=data["passed"], note=note, version=version
+                )
             elif action == "reopen":
                 case = services.case_reopen(case=case, actor=request.user, note=note, version=version)
             elif action == "close":
@@ -371,9 +395,13 @@ class CaseTransition(GenericAPIView):
                     into = get_case_for_user(request.user, data["into"])
                 except Exception:
                     raise InvalidInput(_("No such case."), field="into") from None
-                case = services.case_merge(case=case, actor=request.user, into=into, note=note, version=version)
+                case = services.case_merge(
+                    case=case, actor=request.user, into=into, note=note, version=version
+                )
             elif action == "reject":
-                case = services.case_reject(case=case, actor=request.user, reason=data["reason"], version=version)
+                case = services.case_reject(
+                    case=case, actor=request.user, reason=data["reason"], version=version
+                )
         except Conflict as exc:
             return _conflict_response(exc, request)
         return Response(case_body(case, request))
@@ -496,4 +524,3 @@ class CategoryList(GenericAPIView):
     def get(self, request):
         qs = Category.objects.filter(is_active=True).select_related("parent", "default_department")
         return Response(CategoryOut(qs, many=True).data)
-

@@ -14,13 +14,20 @@ class Category(models.Model):
     """类别: a node in the tree of case kinds, with its SLA policy and default handling department."""
 
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=60)
     response_minutes = models.PositiveIntegerField(_("response deadline (minutes)"), default=120)
     urgent_response_minutes = models.PositiveIntegerField(_("urgent response deadline (minutes)"), default=10)
-    resolution_working_days = models.PositiveSmallIntegerField(_("resolution deadline (working days)"), default=5)
+    resolution_working_days = models.PositiveSmallIntegerField(
+        _("resolution deadline (working days)"), default=5
+    )
     requires_verification = models.BooleanField(
         _("needs verification by someone other than the resolver"), default=False
     )
@@ -79,7 +86,9 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def with_related(self) -> "CaseQuerySet":
-        return self.select_related("category", "grid", "community", "street", "building__compound", "assignee")
+        return self.select_related(
+            "category", "grid", "community", "street", "building__compound", "assignee"
+        )
 
 
 class Case(models.Model):
@@ -88,21 +97,40 @@ class Case(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=5000, blank=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
 
     # Where: denormalised down the org tree so scoping is one indexed filter.
-    street = models.ForeignKey("org.Street", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    street = models.ForeignKey(
+        "org.Street", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     community = models.ForeignKey(
-        "org.Community", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("community")
+        "org.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("community"),
     )
     grid = models.ForeignKey(
-        "org.Grid", on_delete=models.PROTECT, null=True, blank=True, related_name="cases", verbose_name=_("grid")
+        "org.Grid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("grid"),
     )
     building = models.ForeignKey(
-        "org.Building", on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("building")
+        "org.Building",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("building"),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -114,7 +142,9 @@ class Case(models.Model):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -140,16 +170,27 @@ class Case(models.Model):
 
     # Outcome
     result = models.TextField(_("result"), max_length=5000, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     verification_passed = models.BooleanField(_("verification passed"), null=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     feedback_solved = models.BooleanField(_("resident says solved"), null=True)
-    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
     feedback_comment = models.CharField(_("feedback comment"), max_length=500, blank=True)
     feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     master = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
     )
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
 
@@ -193,7 +234,12 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
     created_at = models.DateTimeField(_("at"), db_index=True)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
@@ -232,7 +278,9 @@ class Attachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -256,16 +304,24 @@ class Whistle(models.Model):
     )
     reason = models.TextField(_("reason"), max_length=2000)
     due_at = models.DateTimeField(_("due"))
-    status = models.CharField(_("status"), max_length=20, choices=WhistleStatus.choices, default=WhistleStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=20, choices=WhistleStatus.choices, default=WhistleStatus.OPEN
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("whistled at"))
     reported_in_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
-    reported_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    reported_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     answer = models.TextField(_("answer"), max_length=5000, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     decision_note = models.TextField(_("decision note"), max_length=2000, blank=True)
     rejections = models.PositiveSmallIntegerField(_("answers rejected"), default=0)
 

@@ -38,7 +38,9 @@ def my_work(user):
     qs = Case.objects.visible_to(user).open().with_related()
     if scope.is_department_only:
         return qs
-    if scope.worker_grid_ids and not (scope.community_ids or scope.street_ids or scope.leader_grid_ids or scope.is_admin):
+    if scope.worker_grid_ids and not (
+        scope.community_ids or scope.street_ids or scope.leader_grid_ids or scope.is_admin
+    ):
         qs = qs.filter(Q(assignee=user) | Q(grid_id__in=scope.worker_grid_ids))
     return qs.order_by("resolution_due_at")
 
@@ -53,14 +55,20 @@ def kpis(cases) -> dict:
 
     agg = cases.aggregate(
         received=Count("id"),
-        responded_on_time=Count("id", filter=Q(responded_at__isnull=False, responded_at__lte=F("response_due_at"))),
-        with_verdict=Count("id", filter=Q(feedback_solved__isnull=False) | Q(verification_passed__isnull=False)),
+        responded_on_time=Count(
+            "id", filter=Q(responded_at__isnull=False, responded_at__lte=F("response_due_at"))
+        ),
+        with_verdict=Count(
+            "id", filter=Q(feedback_solved__isnull=False) | Q(verification_passed__isnull=False)
+        ),
         solved=Count(
             "id",
             filter=Q(feedback_solved=True) | Q(feedback_solved__isnull=True, verification_passed=True),
         ),
         rated=Count("id", filter=~Q(satisfaction="")),
-        satisfied=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])),
+        satisfied=Count(
+            "id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
+        ),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         overdue=Count(
             "id",

@@ -27,7 +27,6 @@ from .choices import OPEN_WHISTLE_STATUSES, Action, Channel, Satisfaction, Statu
 from .models import Attachment, Case, CaseEvent, Category, Whistle
 from .workflow import TRANSITIONS, case_roles
 
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -61,7 +60,11 @@ def grid_worker_for(grid_id: int | None) -> int | None:
 def _notify(user_ids: Iterable[int], *, kind: str, message: str, case: Case) -> None:
     url = reverse("cases:detail", args=[case.pk])
     Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, kind=kind, message=message[:300], url=url) for uid in set(user_ids) if uid]
+        [
+            Notification(recipient_id=uid, kind=kind, message=message[:300], url=url)
+            for uid in set(user_ids)
+            if uid
+        ]
     )
 
 
@@ -74,7 +77,9 @@ def next_level_up(case: Case) -> list[int]:
     ):
         if value is None:
             continue
-        ids = list(RoleAssignment.objects.filter(role=role, **{field: value}).values_list("user_id", flat=True))
+        ids = list(
+            RoleAssignment.objects.filter(role=role, **{field: value}).values_list("user_id", flat=True)
+        )
         if ids:
             return ids
     return list(RoleAssignment.objects.filter(role=Role.ADMIN).values_list("user_id", flat=True))
@@ -98,7 +103,9 @@ def _save_attachments(case: Case, event: CaseEvent, uploads: Iterable[CheckedUpl
         att.save()
 
 
-def _event(case: Case, *, action: str, actor, from_status: str, to_status: str, note: str = "", data=None, at=None):
+def _event(
+    case: Case, *, action: str, actor, from_status: str, to_status: str, note: str = "", data=None, at=None
+):
     return CaseEvent.objects.create(
         case=case,
         action=action,
@@ -158,8 +165,18 @@ def _transition(
             version=F("version") + 1, updated_at=_now(), **fields
         )
         if changed != 1:  # cannot happen under the row lock, but a lost write must never pass silently
-            raise Conflict(_("This case was changed by someone else."), code="stale_version", case_id=locked.pk)
-        event = _event(locked, action=action, actor=actor, from_status=from_status, to_status=to_status, note=note, data=data)
+            raise Conflict(
+                _("This case was changed by someone else."), code="stale_version", case_id=locked.pk
+            )
+        event = _event(
+            locked,
+            action=action,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            data=data,
+        )
         _save_attachments(locked, event, attachments, actor)
         locked.refresh_from_db()
     return locked, event
@@ -170,7 +187,9 @@ def _transition(
 
 def _validate_point(lat, lon) -> None:
     if (lat is None) != (lon is None):
-        raise InvalidInput(_("Give both latitude and longitude, or neither."), field="lat" if lat is None else "lon")
+        raise InvalidInput(
+            _("Give both latitude and longitude, or neither."), field="lat" if lat is None else "lon"
+        )
     if lat is not None and not (-90 <= lat <= 90):
         raise InvalidInput(_("Latitude must be between -90 and 90."), field="lat")
     if lon is not None and not (-180 <= lon <= 180):
@@ -276,16 +295,28 @@ def case_create(
         )
         _save_attachments(case, event, attachments, actor)
         if assignee_id and assignee_id != actor.pk:
-            _notify([assignee_id], kind="assigned", message=_("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title}, case=case)
+            _notify(
+                [assignee_id],
+                kind="assigned",
+                message=_("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title},
+                case=case,
+            )
         if urgency == Urgency.URGENT and grid is None and community is not None:
-            _notify(next_level_up(case), kind="triage", message=_("Urgent case %(n)s needs a grid") % {"n": case.number}, case=case)
+            _notify(
+                next_level_up(case),
+                kind="triage",
+                message=_("Urgent case %(n)s needs a grid") % {"n": case.number},
+                case=case,
+            )
     return case
 
 
 def _may_take_in_for(scope, *, grid, community, street) -> bool:
     if grid is not None and grid.pk in scope.grid_ids:
         return True
-    if community is not None and (community.pk in scope.community_ids or community.pk in scope.reporter_community_ids):
+    if community is not None and (
+        community.pk in scope.community_ids or community.pk in scope.reporter_community_ids
+    ):
         return True
     if street is not None and street.pk in scope.street_ids:
         return True
@@ -298,7 +329,9 @@ def _may_take_in_for(scope, *, grid, community, street) -> bool:
 # ---------------------------------------------------------------- transitions
 
 
-def case_assign(*, case: Case, actor: User, assignee: User, note: str = "", version: int | None = None) -> Case:
+def case_assign(
+    *, case: Case, actor: User, assignee: User, note: str = "", version: int | None = None
+) -> Case:
     """派遣: give the case to a person (the grid's worker by default, anyone in the community by choice)."""
     if not assignee.is_active:
         raise InvalidInput(_("This person cannot take cases."), field="assignee")
@@ -327,11 +360,18 @@ def case_assign(*, case: Case, actor: User, assignee: User, note: str = "", vers
         check=check,
     )
     if assignee.pk != actor.pk:
-        _notify([assignee.pk], kind="assigned", message=_("Case %(n)s was assigned to you") % {"n": case.number}, case=case)
+        _notify(
+            [assignee.pk],
+            kind="assigned",
+            message=_("Case %(n)s was assigned to you") % {"n": case.number},
+            case=case,
+        )
     return case
 
 
-def case_respond(*, case: Case, actor: User, note: str = "", version: int | None = None, attachments=()) -> Case:
+def case_respond(
+    *, case: Case, actor: User, note: str = "", version: int | None = None, attachments=()
+) -> Case:
     """响应: the handler confirms they have taken the case up (the clock of the response promise stops)."""
     now = _now()
     case, _e = _transition(
@@ -351,7 +391,12 @@ def case_add_note(*, case: Case, actor: User, note: str, version: int | None = N
     if not note.strip() and not attachments:
         raise InvalidInput(_("Write a note or attach a photo."), field="note")
     case, _e = _transition(
-        case=case, actor=actor, action=Action.NOTE, expected_version=version, note=note, attachments=attachments
+        case=case,
+        actor=actor,
+        action=Action.NOTE,
+        expected_version=version,
+        note=note,
+        attachments=attachments,
     )
     return case
 
@@ -366,14 +411,23 @@ def case_resolve(*, case: Case, actor: User, result: str, version: int | None = 
         action=Action.RESOLVE,
         expected_version=version,
         note=result,
-        updates={"resolved_at": _now(), "result": result, "resolved_by_id": actor.pk, "verification_passed": None},
+        updates={
+            "resolved_at": _now(),
+            "result": result,
+            "resolved_by_id": actor.pk,
+            "verification_passed": None,
+        },
         attachments=attachments,
     )
-    _tell_duplicates(case, actor, _("The master case %(n)s was resolved: %(r)s") % {"n": case.number, "r": result})
+    _tell_duplicates(
+        case, actor, _("The master case %(n)s was resolved: %(r)s") % {"n": case.number, "r": result}
+    )
     return case
 
 
-def case_verify(*, case: Case, actor: User, passed: bool, note: str = "", version: int | None = None, attachments=()) -> Case:
+def case_verify(
+    *, case: Case, actor: User, passed: bool, note: str = "", version: int | None = None, attachments=()
+) -> Case:
     """核查: someone checks the result on site; a failure sends the case back to work."""
 
     def check(locked, roles):
@@ -400,7 +454,12 @@ def case_verify(*, case: Case, actor: User, passed: bool, note: str = "", versio
         check=check,
     )
     if not passed and case.assignee_id:
-        _notify([case.assignee_id], kind="reopened", message=_("Verification failed for case %(n)s") % {"n": case.number}, case=case)
+        _notify(
+            [case.assignee_id],
+            kind="reopened",
+            message=_("Verification failed for case %(n)s") % {"n": case.number},
+            case=case,
+        )
     return case
 
 
@@ -432,11 +491,16 @@ def case_record_feedback(
     if reopen:
         recipients = [case.assignee_id] + [
             uid
-            for uid in RoleAssignment.objects.filter(role=Role.SECRETARY, community_id=case.community_id).values_list(
-                "user_id", flat=True
-            )
+            for uid in RoleAssignment.objects.filter(
+                role=Role.SECRETARY, community_id=case.community_id
+            ).values_list("user_id", flat=True)
         ]
-        _notify(recipients, kind="reopened", message=_("The resident is not satisfied with case %(n)s") % {"n": case.number}, case=case)
+        _notify(
+            recipients,
+            kind="reopened",
+            message=_("The resident is not satisfied with case %(n)s") % {"n": case.number},
+            case=case,
+        )
     return case
 
 
@@ -450,10 +514,20 @@ def case_reopen(*, case: Case, actor: User, note: str, version: int | None = Non
         action=Action.REOPEN,
         expected_version=version,
         note=note,
-        updates={"reopen_count": F("reopen_count") + 1, "resolved_at": None, "closed_at": None, "verification_passed": None},
+        updates={
+            "reopen_count": F("reopen_count") + 1,
+            "resolved_at": None,
+            "closed_at": None,
+            "verification_passed": None,
+        },
     )
     if case.assignee_id:
-        _notify([case.assignee_id], kind="reopened", message=_("Case %(n)s was reopened") % {"n": case.number}, case=case)
+        _notify(
+            [case.assignee_id],
+            kind="reopened",
+            message=_("Case %(n)s was reopened") % {"n": case.number},
+            case=case,
+        )
     return case
 
 
@@ -462,14 +536,26 @@ def case_close(*, case: Case, actor: User, note: str = "", version: int | None =
 
     def check(locked, roles):
         if locked.category.requires_verification and locked.verification_passed is not True:
-            raise Conflict(_("This category must be verified before it is closed."), field="action", code="needs_verification")
+            raise Conflict(
+                _("This category must be verified before it is closed."),
+                field="action",
+                code="needs_verification",
+            )
         if locked.feedback_solved is False:
             raise Conflict(_("The resident said it is not solved."), field="action", code="not_solved")
 
     case, _e = _transition(
-        case=case, actor=actor, action=Action.CLOSE, expected_version=version, note=note, updates={"closed_at": _now()}, check=check
+        case=case,
+        actor=actor,
+        action=Action.CLOSE,
+        expected_version=version,
+        note=note,
+        updates={"closed_at": _now()},
+        check=check,
     )
-    _tell_duplicates(case, actor, _("The master case %(n)s was closed: %(r)s") % {"n": case.number, "r": case.result})
+    _tell_duplicates(
+        case, actor, _("The master case %(n)s was closed: %(r)s") % {"n": case.number, "r": case.result}
+    )
     return case
 
 
@@ -520,15 +606,34 @@ def case_reject(*, case: Case, actor: User, reason: str, version: int | None = N
 def _tell_duplicates(master: Case, actor, message: str) -> None:
     duplicates = list(master.duplicates.all())
     for dup in duplicates:
-        _event(dup, action=Action.OUTCOME, actor=actor, from_status=dup.status, to_status=dup.status, note=message, data={"master": master.pk})
-    _notify([d.reported_by_id for d in duplicates if d.reported_by_id], kind="outcome", message=message, case=master)
+        _event(
+            dup,
+            action=Action.OUTCOME,
+            actor=actor,
+            from_status=dup.status,
+            to_status=dup.status,
+            note=message,
+            data={"master": master.pk},
+        )
+    _notify(
+        [d.reported_by_id for d in duplicates if d.reported_by_id],
+        kind="outcome",
+        message=message,
+        case=master,
+    )
 
 
 # ---------------------------------------------------------------- whistles (吹哨报到)
 
 
 def whistle_blow(
-    *, case: Case, actor: User, department: Department, reason: str, due_at: datetime, version: int | None = None
+    *,
+    case: Case,
+    actor: User,
+    department: Department,
+    reason: str,
+    due_at: datetime,
+    version: int | None = None,
 ) -> Whistle:
     """吹哨: call a department in, with a reason and the time by which it must answer."""
     if not reason.strip():
@@ -538,8 +643,14 @@ def whistle_blow(
     holder: dict[str, Whistle] = {}
 
     def check(locked, roles):
-        if Whistle.objects.filter(case=locked, department=department, status__in=OPEN_WHISTLE_STATUSES).exists():
-            raise Conflict(_("This department already has an open whistle on this case."), field="department", code="duplicate_whistle")
+        if Whistle.objects.filter(
+            case=locked, department=department, status__in=OPEN_WHISTLE_STATUSES
+        ).exists():
+            raise Conflict(
+                _("This department already has an open whistle on this case."),
+                field="department",
+                code="duplicate_whistle",
+            )
 
     with transaction.atomic():
         case, event = _transition(
@@ -548,18 +659,36 @@ def whistle_blow(
             action=Action.WHISTLE,
             expected_version=version,
             note=reason,
-            data={"department": department.code, "department_name": department.name, "due_at": due_at.isoformat()},
+            data={
+                "department": department.code,
+                "department_name": department.name,
+                "due_at": due_at.isoformat(),
+            },
             check=check,
         )
         holder["w"] = Whistle.objects.create(
-            case=case, department=department, reason=reason, due_at=due_at, created_by=actor, created_at=event.created_at
+            case=case,
+            department=department,
+            reason=reason,
+            due_at=due_at,
+            created_by=actor,
+            created_at=event.created_at,
         )
-        staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department=department).values_list("user_id", flat=True)
-        _notify(staff, kind="whistle", message=_("Whistle on case %(n)s: %(r)s") % {"n": case.number, "r": reason}, case=case)
+        staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department=department).values_list(
+            "user_id", flat=True
+        )
+        _notify(
+            staff,
+            kind="whistle",
+            message=_("Whistle on case %(n)s: %(r)s") % {"n": case.number, "r": reason},
+            case=case,
+        )
     return holder["w"]
 
 
-def _whistle_step(*, whistle: Whistle, actor: User, action: str, sources, updates, note: str, as_department: bool):
+def _whistle_step(
+    *, whistle: Whistle, actor: User, action: str, sources, updates, note: str, as_department: bool
+):
     """One step of a whistle's own life, recorded on its case's timeline."""
     with transaction.atomic():
         locked = Whistle.objects.select_for_update().select_related("case", "department").get(pk=whistle.pk)
@@ -582,7 +711,10 @@ def _whistle_step(*, whistle: Whistle, actor: User, action: str, sources, update
             setattr(locked, key, value)
         locked.save()
         to_status = case.status
-        if action == Action.WHISTLE_ACCEPT and not case.whistles.exclude(pk=locked.pk).filter(status__in=OPEN_WHISTLE_STATUSES).exists():
+        if (
+            action == Action.WHISTLE_ACCEPT
+            and not case.whistles.exclude(pk=locked.pk).filter(status__in=OPEN_WHISTLE_STATUSES).exists()
+        ):
             to_status = Status.IN_PROGRESS if case.status == Status.ESCALATED else case.status
         Case.objects.filter(pk=case.pk).update(status=to_status, version=F("version") + 1, updated_at=_now())
         _event(
@@ -592,7 +724,11 @@ def _whistle_step(*, whistle: Whistle, actor: User, action: str, sources, update
             from_status=case.status,
             to_status=to_status,
             note=note,
-            data={"whistle": locked.pk, "department": locked.department.code, "department_name": locked.department.name},
+            data={
+                "whistle": locked.pk,
+                "department": locked.department.code,
+                "department_name": locked.department.name,
+            },
         )
     return locked
 
@@ -616,7 +752,12 @@ def whistle_answer(*, whistle: Whistle, actor: User, answer: str) -> Whistle:
     if not answer.strip():
         raise InvalidInput(_("Write the department's answer."), field="answer")
     now = _now()
-    updates: dict[str, Any] = {"status": WhistleStatus.ANSWERED, "answer": answer, "answered_at": now, "answered_by": actor}
+    updates: dict[str, Any] = {
+        "status": WhistleStatus.ANSWERED,
+        "answer": answer,
+        "answered_at": now,
+        "answered_by": actor,
+    }
     if whistle.reported_in_at is None:
         updates.update(reported_in_at=now, reported_in_by=actor)
     return _whistle_step(
@@ -637,7 +778,12 @@ def whistle_accept(*, whistle: Whistle, actor: User, note: str = "") -> Whistle:
         actor=actor,
         action=Action.WHISTLE_ACCEPT,
         sources=(WhistleStatus.ANSWERED,),
-        updates={"status": WhistleStatus.ACCEPTED, "decided_at": _now(), "decided_by": actor, "decision_note": note},
+        updates={
+            "status": WhistleStatus.ACCEPTED,
+            "decided_at": _now(),
+            "decided_by": actor,
+            "decision_note": note,
+        },
         note=note,
         as_department=False,
     )
@@ -647,7 +793,9 @@ def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
     """The community rejects the answer: the department must answer again."""
     if not note.strip():
         raise InvalidInput(_("Say why the answer is not enough."), field="note")
-    staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department_id=whistle.department_id).values_list("user_id", flat=True)
+    staff = RoleAssignment.objects.filter(
+        role=Role.DEPARTMENT, department_id=whistle.department_id
+    ).values_list("user_id", flat=True)
     w = _whistle_step(
         whistle=whistle,
         actor=actor,
@@ -663,7 +811,12 @@ def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
         note=note,
         as_department=False,
     )
-    _notify(staff, kind="whistle", message=_("Your answer on case %(n)s was not accepted") % {"n": w.case.number}, case=w.case)
+    _notify(
+        staff,
+        kind="whistle",
+        message=_("Your answer on case %(n)s was not accepted") % {"n": w.case.number},
+        case=w.case,
+    )
     return w
 
 
@@ -675,7 +828,9 @@ def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     now = now or _now()
     counts = {"response": 0, "resolution": 0}
     late_response = Case.objects.filter(
-        status__in=(Status.RECEIVED, Status.ASSIGNED), response_due_at__lt=now, response_overdue_at__isnull=True
+        status__in=(Status.RECEIVED, Status.ASSIGNED),
+        response_due_at__lt=now,
+        response_overdue_at__isnull=True,
     ).values_list("pk", flat=True)
     for pk in list(late_response[:1000]):
         counts["response"] += _flag_overdue(pk, now=now, kind="response")
@@ -698,10 +853,23 @@ def _flag_overdue(pk: int, *, now: datetime, kind: str) -> int:
         case = Case.objects.get(pk=pk)
         action = Action.OVERDUE_RESPONSE if kind == "response" else Action.OVERDUE_RESOLUTION
         due = case.response_due_at if kind == "response" else case.resolution_due_at
-        _event(case, action=action, actor=None, from_status=case.status, to_status=case.status, data={"due_at": due.isoformat()}, at=now)
+        _event(
+            case,
+            action=action,
+            actor=None,
+            from_status=case.status,
+            to_status=case.status,
+            data={"due_at": due.isoformat()},
+            at=now,
+        )
         if kind == "response":
             message = _("Case %(n)s was not responded to in time") % {"n": case.number}
         else:
             message = _("Case %(n)s was not resolved in time") % {"n": case.number}
-        _notify(next_level_up(case) + ([case.assignee_id] if case.assignee_id else []), kind=f"overdue_{kind}", message=message, case=case)
+        _notify(
+            next_level_up(case) + ([case.assignee_id] if case.assignee_id else []),
+            kind=f"overdue_{kind}",
+            message=message,
+            case=case,
+        )
     return 1

@@ -30,6 +30,8 @@ from .selectors import (
     get_whistle_for_user,
     kpis,
     may_see_reporter_contact,
+)
+from .selectors import (
     my_work as my_work_cases,
 )
 from .workflow import allowed_actions
@@ -73,7 +75,12 @@ def my_work(request):
 @login_required
 def problem_list(request):
     """问题清单: everything open in the viewer's area, by grid, with owner and due date."""
-    cases = Case.objects.visible_to(request.user).open().with_related().order_by("grid__code", "resolution_due_at")
+    cases = (
+        Case.objects.visible_to(request.user)
+        .open()
+        .with_related()
+        .order_by("grid__code", "resolution_due_at")
+    )
     groups: dict = {}
     for case in cases[:2000]:
         groups.setdefault(case.grid, []).append(case)
@@ -107,7 +114,8 @@ def case_detail(request, pk: int):
     assignees = []
     if Action.ASSIGN in actions:
         assignees = User.objects.filter(
-            Q(roles__grid__community_id=case.community_id) | Q(roles__community_id=case.community_id), is_active=True
+            Q(roles__grid__community_id=case.community_id) | Q(roles__community_id=case.community_id),
+            is_active=True,
         ).distinct()
     return render(
         request,
@@ -118,8 +126,12 @@ def case_detail(request, pk: int):
             "whistles": case.whistles.select_related("department"),
             "actions": actions,
             "assignees": assignees,
-            "whistle_form": WhistleForm(initial={"version": case.version}) if Action.WHISTLE in actions else None,
-            "feedback_form": FeedbackForm(initial={"version": case.version}) if Action.FEEDBACK in actions else None,
+            "whistle_form": WhistleForm(initial={"version": case.version})
+            if Action.WHISTLE in actions
+            else None,
+            "feedback_form": FeedbackForm(initial={"version": case.version})
+            if Action.FEEDBACK in actions
+            else None,
             "full_contact": may_see_reporter_contact(request.user, case),
             "department_ids": request.user.scope.department_ids,
             "is_open": case.status in OPEN_STATUSES,
@@ -148,17 +160,23 @@ def case_act(request, pk: int):
         if action == Action.ASSIGN:
             if d["assignee"] is None:
                 raise InvalidInput(_("Choose who takes the case."), field="assignee")
-            services.case_assign(case=case, actor=user, assignee=d["assignee"], note=d["note"], version=version)
+            services.case_assign(
+                case=case, actor=user, assignee=d["assignee"], note=d["note"], version=version
+            )
         elif action == Action.RESPOND:
             services.case_respond(case=case, actor=user, note=d["note"], version=version, attachments=photos)
         elif action == Action.NOTE:
             services.case_add_note(case=case, actor=user, note=d["note"], version=version, attachments=photos)
         elif action == Action.RESOLVE:
-            services.case_resolve(case=case, actor=user, result=d["result"] or "", version=version, attachments=photos)
+            services.case_resolve(
+                case=case, actor=user, result=d["result"] or "", version=version, attachments=photos
+            )
         elif action == Action.VERIFY:
             if d["passed"] is None:
                 raise InvalidInput(_("Say whether the verification passed."), field="passed")
-            services.case_verify(case=case, actor=user, passed=d["passed"], note=d["note"], version=version, attachments=photos)
+            services.case_verify(
+                case=case, actor=user, passed=d["passed"], note=d["note"], version=version, attachments=photos
+            )
         elif action == Action.REOPEN:
             services.case_reopen(case=case, actor=user, note=d["note"], version=version)
         elif action == Action.CLOSE:
@@ -168,7 +186,9 @@ def case_act(request, pk: int):
         elif action == Action.MERGE:
             into_ref = (d["into"] or "").strip()
             into = (
-                Case.objects.visible_to(user).filter(Q(number=into_ref) | Q(pk=int(into_ref) if into_ref.isdigit() else 0)).first()
+                Case.objects.visible_to(user)
+                .filter(Q(number=into_ref) | Q(pk=int(into_ref) if into_ref.isdigit() else 0))
+                .first()
             )
             if into is None:
                 raise InvalidInput(_("No case with this number in your area."), field="into")
@@ -244,7 +264,12 @@ def attachment(request, uuid):
         raise Http404 from exc
     get_case_for_user(request.user, att.case_id)
     inline = att.is_image and request.GET.get("inline") == "1"
-    response = FileResponse(att.file.open("rb"), content_type=att.content_type, as_attachment=not inline, filename=att.original_name)
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        as_attachment=not inline,
+        filename=att.original_name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -257,5 +282,3 @@ def notifications(request):
     page = render(request, "cases/notifications.html", {"items": items})
     request.user.notifications.filter(pk__in=unread).update(read_at=timezone.now())
     return page
-
-

@@ -32,8 +32,8 @@ def exception_handler(exc, context):
             message = next(iter(message.values())) if isinstance(message, dict) else message[0]
         response.data = {"code": "invalid", "message": str(message), "field": field, "errors": detail}
     else:
-        code = getattr(getattr(exc, "detail", None), "code", None) or "error"
         message = detail.get("detail", detail) if isinstance(detail, dict) else detail
+        code = getattr(message, "code", None) or "error"
         response.data = {"code": str(code), "message": str(message), "field": None}
     if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         response["Retry-After"] = str(int(exc.wait))

@@ -20,7 +20,9 @@ def _request_hash(request) -> str:
     data = request.data
     if hasattr(data, "dict"):
         data = data.dict()
-    payload = json.dumps({"path": request.path, "data": data}, sort_keys=True, default=str, ensure_ascii=False)
+    payload = json.dumps(
+        {"path": request.path, "data": data}, sort_keys=True, default=str, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -45,10 +47,14 @@ def idempotent(request, *, scope: str, handler: Callable[[], Response]) -> Respo
             record = IdempotencyRecord.objects.get(user=request.user, scope=scope, key=key)
             if record.request_hash != request_hash:
                 raise Unprocessable(
-                    _("This Idempotency-Key was used with a different request."), field=HEADER, code="idempotency_mismatch"
+                    _("This Idempotency-Key was used with a different request."),
+                    field=HEADER,
+                    code="idempotency_mismatch",
                 ) from None
             if record.status_code is None:
-                raise Conflict(_("A request with this Idempotency-Key is still being processed."), field=HEADER) from None
+                raise Conflict(
+                    _("A request with this Idempotency-Key is still being processed."), field=HEADER
+                ) from None
             replay = Response(record.response_body, status=record.status_code)
             replay["Idempotent-Replayed"] = "true"
             return replay

@@ -11,7 +11,9 @@ _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8}|1[0-9]{2,4})$")
 
 def validate_phone(value: str) -> None:
     if value and not _PHONE.match(value):
-        raise ValidationError(_("Enter a mobile number such as 13812345678 or a landline such as 022-23456789."))
+        raise ValidationError(
+            _("Enter a mobile number such as 13812345678 or a landline such as 022-23456789.")
+        )
 
 
 def mask_phone(value: str) -> str:

@@ -22,7 +22,9 @@ class District(models.Model):
 class Street(models.Model):
     """街道: a sub-district office supervising several communities."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="streets", verbose_name=_("district")
+    )
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=50)
 
@@ -38,7 +40,9 @@ class Street(models.Model):
 class Community(models.Model):
     """社区: the residents' committee area, the unit that owns cases."""
 
-    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street"))
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=50)
     area_km2 = models.DecimalField(_("area (km²)"), max_digits=8, decimal_places=3, null=True, blank=True)
@@ -57,7 +61,9 @@ class Community(models.Model):
 class Grid(models.Model):
     """网格: the smallest unit of responsibility, a polygon with its grid worker(s)."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name=_("community")
+    )
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=50)
     # GeoJSON Polygon or MultiPolygon geometry in WGS84 (lon, lat order).
@@ -97,9 +103,16 @@ class Compound(models.Model):
 class Building(models.Model):
     """楼栋: a building in a compound, covered by exactly one grid."""
 
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("compound"))
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("compound")
+    )
     grid = models.ForeignKey(
-        Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="buildings", verbose_name=_("grid")
+        Grid,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="buildings",
+        verbose_name=_("grid"),
     )
     name = models.CharField(_("name"), max_length=50)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -130,7 +143,12 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
     district = models.ForeignKey(
-        District, on_delete=models.PROTECT, null=True, blank=True, related_name="departments", verbose_name=_("district")
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("district"),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -34,6 +35,8 @@ _MIN_CELLS = 1024
 _EMPTY = -1
 _OVERLAP_TOLERANCE = 1e-12  # deg²
 _POLYGONAL = {"Polygon", "MultiPolygon"}
+# The raw ufunc: skips the wrapper's per-call prepare check on the one-point path.
+_intersects_xy = shapely.lib.intersects_xy
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class GridIndex:
         self._table = table
         self._offsets = offsets
         self._candidates = candidates
+        shapely.prepare(geoms)
         # Plain-Python views for the one-point path: list/memoryview indexing beats numpy scalars.
         self._id_list: list[int] = ids.tolist()
         self._geom_list: list[BaseGeometry] = list(geoms)
@@ -90,6 +94,11 @@ class GridIndex:
         raster = _choose_raster(geoms[nonempty])
         table, offsets, candidates = _classify_cells(raster, geoms, nonempty)
         return cls(ids, geoms, raster, table, offsets, candidates)
+
+    def __reduce__(self) -> tuple[type[GridIndex], tuple[object, ...]]:
+        """Pickle the arrays only; the memoryviews and prepared state are rebuilt on load."""
+        args = (self._ids, self._geoms, self._raster, self._table, self._offsets, self._candidates)
+        return (type(self), args)
 
     def __len__(self) -> int:
         """Number of indexed grids."""
@@ -119,7 +128,7 @@ class GridIndex:
         slot = -2 - code
         for k in range(self._offsets_view[slot], self._offsets_view[slot + 1]):
             poly = self._candidates_view[k]
-            if shapely.lib.intersects_xy(self._geom_list[poly], lon, lat):
+            if _intersects_xy(self._geom_list[poly], lon, lat):
                 return self._id_list[poly]
         return None
 
@@ -173,7 +182,7 @@ class GridIndex:
 
 
 def _checked_items(items: Iterable[tuple[int, BaseGeometry]]) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and prepared geometry copies sorted by id; rejects duplicates and non-polygons."""
+    """Ids and private geometry copies, sorted by id; rejects duplicates and non-polygons."""
     pairs = sorted(((int(gid), geom) for gid, geom in items), key=lambda p: p[0])
     ids = np.fromiter((gid for gid, _ in pairs), dtype=np.int64, count=len(pairs))
     if ids.size and np.any(ids[1:] == ids[:-1]):
@@ -184,9 +193,8 @@ def _checked_items(items: Iterable[tuple[int, BaseGeometry]]) -> tuple[np.ndarra
         if not isinstance(geom, BaseGeometry) or geom.geom_type not in _POLYGONAL:
             raise ValueError(f"grid {gid}: expected a Polygon or MultiPolygon, got {type(geom).__name__}")
     if geoms.size:
-        # Private copies, so preparing them leaves the caller's objects alone.
+        # Private copies, so preparing them (in __init__) leaves the caller's objects alone.
         geoms = shapely.from_wkb(shapely.to_wkb(geoms))
-        shapely.prepare(geoms)
     return ids, geoms
 
 
@@ -298,7 +306,9 @@ def _classify_cells(
     count, owner_sum = _center_cover(raster, edges)
     is_boundary = count >= 2
     is_boundary[b_cell] = True
-    table = np.where(count == 1, owner_sum - 1, _EMPTY).astype(np.int32)
+    table = owner_sum
+    table -= 1
+    table[count != 1] = _EMPTY
     cells = np.flatnonzero(is_boundary)
     # Boundary cells whose centre lies in a grid keep that grid as a candidate too.
     centred = cells[count[cells] == 1]
@@ -315,7 +325,9 @@ def _classify_cells(
     return table, offsets, (keys % len(geoms)).astype(np.int32)
 
 
-def _overlap_candidates(raster: _Raster, geoms: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _overlap_candidates(
+    raster: _Raster, geoms: np.ndarray, cells: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(cell, grid) pairs for cells where grids overlap, by querying the cells' boxes (rare)."""
     if cells.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -343,7 +355,7 @@ def geometry_from_geojson(geojson: dict) -> BaseGeometry:
         raise ValueError(f"unsupported geometry type {kind!r}: expected Polygon or MultiPolygon")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, shapely.errors.ShapelyError) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ShapelyError) as exc:
         raise ValueError(f"malformed {kind} coordinates: {exc}") from exc
     if geom.is_empty:
         raise ValueError(f"{kind} is empty")
@@ -369,10 +381,18 @@ def find_overlaps(items: Sequence[tuple[str, BaseGeometry]]) -> list[tuple[str, 
     """Name pairs whose interiors overlap by more than a tiny area; touching grids are fine."""
     if len(items) < 2:
         return []
-    geoms = np.array([geom for _, geom in items], dtype=object)
+    geoms = np.empty(len(items), dtype=object)
+    geoms[:] = [geom for _, geom in items]
+    invalid = ~shapely.is_valid(geoms)
+    # An invalid ring would make GEOS refuse the intersection; its repaired form still shows overlaps.
+    geoms[invalid] = shapely.make_valid(geoms[invalid])
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
     area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     order = np.lexsort((right, left))
-    return [(items[i][0], items[j][0]) for i, j, a in zip(left[order], right[order], area[order], strict=True) if a > _OVERLAP_TOLERANCE]
+    return [
+        (items[i][0], items[j][0])
+        for i, j, a in zip(left[order], right[order], area[order], strict=True)
+        if a > _OVERLAP_TOLERANCE
+    ]

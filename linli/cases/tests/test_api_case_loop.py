@@ -40,7 +40,9 @@ def test_a_case_goes_from_intake_to_close_over_the_api(world, api):
     case_id = body["id"]
 
     worker = api.as_(world.owner)
-    r = worker.post(f"/api/v1/cases/{case_id}/transition/", {"action": "respond", "version": 1}, format="json")
+    r = worker.post(
+        f"/api/v1/cases/{case_id}/transition/", {"action": "respond", "version": 1}, format="json"
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "in_progress"
     r = worker.post(
@@ -58,7 +60,11 @@ def test_a_case_goes_from_intake_to_close_over_the_api(world, api):
         format="json",
     )
     assert r.status_code == 200, r.json()
-    r = client.post(f"/api/v1/cases/{case_id}/transition/", {"action": "close", "version": r.json()["version"]}, format="json")
+    r = client.post(
+        f"/api/v1/cases/{case_id}/transition/",
+        {"action": "close", "version": r.json()["version"]},
+        format="json",
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "closed"
     actions = list(CaseEvent.objects.filter(case_id=case_id).values_list("action", flat=True))
