@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint bench messages install install-test serve worker clean
+.PHONY: demo test lint bench messages install schema clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,3 +47,6 @@ bench: install
 
 clean:
 	rm -rf var $(VENV)
+
+schema: install
+	$(LINLI) spectacular --lang en --file docs/openapi.yaml --validate

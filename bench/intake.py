@@ -182,7 +182,7 @@ def _wait_until(t: float) -> None:
         time.sleep(delay)
 
 
-def api_client(idx: int, port: int, world: dict, clock: tuple[float, float, float], idem: str, out) -> None:
+def api_client(idx: int, port: int, world: dict, idem: str, clock: tuple[float, float, float], out) -> None:
     """One closed-loop client on one keep-alive connection."""
     t_start, t_measure, t_end = clock
     rng = random.Random(SEED * 1000 + idx)
@@ -415,6 +415,22 @@ def raw_client(idx: int, db: dict, world: dict, clock: tuple[float, float, float
 # ================================================================ driving a phase
 
 
+def _collect(out, procs) -> list[dict]:
+    """One result per client process; fail fast when a client died without reporting."""
+    import queue
+
+    results: list[dict] = []
+    deadline = time.monotonic() + 120
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=1.0))
+        except queue.Empty:
+            dead = [p for p in procs if not p.is_alive() and p.exitcode != 0]
+            if dead or time.monotonic() > deadline:
+                raise RuntimeError(f"{len(dead)} load-generator process(es) died without a result") from None
+    return results
+
+
 def run_phase(
     name: str, target, args_for, *, clients: int, warmup: float, seconds: float, cpu_probe=None
 ) -> dict:
@@ -433,7 +449,7 @@ def run_phase(
         _wait_until(clock[2])
         busy1, total1 = machine_cpu()
         probe1 = cpu_probe() if cpu_probe else {}
-        results = [out.get(timeout=120) for _ in procs]
+        results = _collect(out, procs)
     finally:
         for p in procs:
             p.join(timeout=10)

@@ -173,6 +173,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "linli.cases.choices.Status",
+        "WhistleStatusEnum": "linli.cases.choices.WhistleStatus",
+    },
 }
 
 TASKS = {
@@ -192,7 +196,6 @@ LOGGING = {
 # Linli's own settings.
 LINLI_MAP_TILE_URL = env_str("LINLI_MAP_TILE_URL", "")  # 天地图/AMap tile template; empty = no base map
 LINLI_MAP_TILE_ATTRIBUTION = env_str("LINLI_MAP_TILE_ATTRIBUTION", "")
-LINLI_URGENT_RESPONSE_MINUTES = env_int("LINLI_URGENT_RESPONSE_MINUTES", 10)
 LINLI_SWEEP_SECONDS = env_int("LINLI_SWEEP_SECONDS", 60)
 LINLI_UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 LINLI_UPLOAD_MAX_FILES = env_int("LINLI_UPLOAD_MAX_FILES", 5)

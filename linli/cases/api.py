@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from linli.accounts.models import User
@@ -184,7 +184,10 @@ class CaseDetailOut(CaseOut):
 
 
 def case_body(case: Case, request, *, detail: bool = True) -> dict:
-    case = Case.objects.with_related().prefetch_related("whistles__department", "attachments").get(pk=case.pk)
+    qs = Case.objects.with_related()
+    if detail:
+        qs = qs.prefetch_related("whistles__department", "attachments")
+    case = qs.get(pk=case.pk)
     return (CaseDetailOut if detail else CaseOut)(case, context={"request": request}).data
 
 
@@ -286,7 +289,7 @@ def _parse(serializer_class, request):
     return serializer.validated_data
 
 
-class CaseListCreate(GenericAPIView):
+class CaseListCreate(ListAPIView):
     serializer_class = CaseOut
 
     def get_queryset(self):
@@ -339,9 +342,8 @@ class CaseListCreate(GenericAPIView):
             OpenApiParameter("date_to", str),
         ]
     )
-    def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(CaseOut(page, many=True, context={"request": request}).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=CaseCreateIn, responses={201: CaseOut})
     def post(self, request):

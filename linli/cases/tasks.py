@@ -9,6 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from linli.core.idempotency import purge_expired_records
+
 from . import services
 
 
@@ -16,7 +18,9 @@ from . import services
 def sweep_deadlines() -> dict:
     """Flag overdue cases and tell the next level up; safe to run any number of times."""
     try:
-        return services.sweep_deadlines()
+        counts = services.sweep_deadlines()
+        counts["idempotency_records_purged"] = purge_expired_records()
+        return counts
     finally:
         ensure_monitor_scheduled(delay_seconds=settings.LINLI_SWEEP_SECONDS)
 

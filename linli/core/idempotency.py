@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
@@ -24,6 +27,12 @@ def _request_hash(request) -> str:
         {"path": request.path, "data": data}, sort_keys=True, default=str, ensure_ascii=False
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def purge_expired_records() -> int:
+    """Forget answers older than LINLI_IDEMPOTENCY_TTL_HOURS (kept at least 24 h, RE-01)."""
+    cutoff = timezone.now() - timedelta(hours=max(24, settings.LINLI_IDEMPOTENCY_TTL_HOURS))
+    return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
 def idempotent(request, *, scope: str, handler: Callable[[], Response]) -> Response:

@@ -64,7 +64,7 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
     # "Restart": nothing in memory is kept; the sweep reads only the stored deadline columns.
     with time_machine.travel(case.resolution_due_at + timedelta(days=1), tick=False):
         counts = sweep_deadlines.call()
-    assert counts == {"response": 1, "resolution": 1}
+    assert counts == {"response": 1, "resolution": 1, "idempotency_records_purged": 0}
 
 
 def test_the_monitor_keeps_exactly_one_sweep_waiting(world):
@@ -77,6 +77,7 @@ def test_the_monitor_keeps_exactly_one_sweep_waiting(world):
     assert DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path, status="READY").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection between tasks, as in production
 def test_the_worker_runs_the_sweep_and_schedules_the_next(world, new_case):
     from django_tasks_db.models import DBTaskResult
 
