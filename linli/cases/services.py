@@ -223,6 +223,8 @@ def case_create(
     scope = actor.scope
     if not (scope.is_staff_member or Role.REPORTER in scope.roles):
         raise NotAllowed(_("Your role may not take in cases."))
+    if scope.is_reporter_only:
+        channel = Channel.PART_TIME_REPORTER
     if not title.strip():
         raise InvalidInput(_("Give the case a title."), field="title")
     if not category.is_active:

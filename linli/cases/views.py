@@ -18,6 +18,7 @@ from linli.accounts.choices import Role
 from linli.accounts.models import User
 from linli.core.errors import DomainError, InvalidInput
 from linli.core.uploads import check_uploads
+from linli.core.workdays import estimated_years
 from linli.org.models import Building
 
 from . import services
@@ -34,7 +35,7 @@ from .selectors import (
 from .selectors import (
     my_work as my_work_cases,
 )
-from .workflow import allowed_actions
+from .workflow import HANDLERS, allowed_actions, case_roles
 
 
 def _month_start() -> datetime:
@@ -68,6 +69,7 @@ def my_work(request):
             "kpi": kpis(month_cases),
             "now": timezone.now(),
             "can_take_in": scope.is_staff_member or Role.REPORTER in scope.roles,
+            "estimated_years": estimated_years(timezone.localdate(), 60),
         },
     )
 
@@ -110,6 +112,7 @@ def intake(request):
 @login_required
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk)
+    roles = case_roles(request.user, case)
     actions = allowed_actions(request.user, case)
     assignees = []
     if Action.ASSIGN in actions:
@@ -134,6 +137,7 @@ def case_detail(request, pk: int):
             else None,
             "full_contact": may_see_reporter_contact(request.user, case),
             "department_ids": request.user.scope.department_ids,
+            "can_settle_whistles": bool(roles & HANDLERS),
             "is_open": case.status in OPEN_STATUSES,
             "now": timezone.now(),
         },

@@ -445,7 +445,24 @@ def parse_arrangement_file(path: str | PathLike[str]) -> list[tuple[date, bool, 
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError(f"{path.name} is not UTF-8 text") from None
-    suffix = path.suffix.lower()
+    return parse_arrangement_text(text, suffix=path.suffix)
+
+
+def parse_arrangement_text(text: str, *, suffix: str = "") -> list[tuple[date, bool, str]]:
+    """Parse an arrangement given as text; `suffix` (".csv"/".json") decides the format when known."""
+    suffix = suffix.lower()
     if suffix == ".json" or (suffix != ".csv" and text.lstrip().startswith("[")):
         return _parse_json(text)
     return _parse_csv(text)
+
+
+def estimated_years(start: date, days: int) -> list[int]:
+    """Years in [start, start + days] whose deadlines are estimated: no official arrangement is known yet."""
+    end = start + timedelta(days=days)
+    snapshot = _overrides()
+    years = []
+    for year in range(start.year, end.year + 1):
+        first = max(start, date(year, 1, 1))
+        if _year_table(year)[first].source == "fallback" and year not in snapshot.complete_years:
+            years.append(year)
+    return years
