@@ -71,6 +71,8 @@ class RoleAssignment(models.Model):
         for field in ("grid", "community", "street", "department"):
             value = getattr(self, f"{field}_id")
             if field == needed and value is None:
-                raise ValidationError({field: _("This role needs a %(unit)s.") % {"unit": field}})
+                unit = self._meta.get_field(field).verbose_name
+                raise ValidationError({field: _("This role needs a %(unit)s.") % {"unit": unit}})
             if field != needed and value is not None:
-                raise ValidationError({field: _("This role is not scoped to a %(unit)s.") % {"unit": field}})
+                unit = self._meta.get_field(field).verbose_name
+                raise ValidationError({field: _("This role is not scoped to a %(unit)s.") % {"unit": unit}})

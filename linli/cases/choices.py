@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -21,7 +22,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone hotline")
     WALK_IN = "walk_in", _("Walk-in reception")
     PATROL = "patrol", _("Patrol")
-    PART_TIME_REPORTER = "part_time_reporter", _("Part-time reporter")
+    PART_TIME_REPORTER = "part_time_reporter", pgettext_lazy("channel", "Part-time reporter")
     RESIDENT_WEB = "resident_web", _("Resident web / QR code")
     MEETING = "meeting", _("Meeting")
     CARE_CALL = "care_call", _("Care call terminal")

@@ -106,7 +106,12 @@ class Case(models.Model):
 
     # Where: denormalised down the org tree so scoping is one indexed filter.
     street = models.ForeignKey(
-        "org.Street", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "org.Street",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("street"),
     )
     community = models.ForeignKey(
         "org.Community",
@@ -140,10 +145,19 @@ class Case(models.Model):
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("taken in by"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,11 +185,19 @@ class Case(models.Model):
     # Outcome
     result = models.TextField(_("result"), max_length=5000, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
     verification_passed = models.BooleanField(_("verification passed"), null=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
     feedback_solved = models.BooleanField(_("resident says solved"), null=True)
     satisfaction = models.CharField(
@@ -231,7 +253,7 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """One append-only entry on a case's timeline: who did what, when, with which note."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,8 +264,8 @@ class CaseEvent(models.Model):
         verbose_name=_("by"),
     )
     created_at = models.DateTimeField(_("at"), db_index=True)
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    from_status = models.CharField(_("from status"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=Status.choices, blank=True)
     note = models.TextField(_("note"), max_length=5000, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -271,7 +293,9 @@ def _attachment_path(instance, filename: str) -> str:
 class Attachment(models.Model):
     """A photo or PDF on a case, stored under a random name and served only through the guarded view."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case")
+    )
     event = models.ForeignKey(CaseEvent, on_delete=models.CASCADE, null=True, related_name="attachments")
     stored_name = models.CharField(max_length=60, default="", editable=False)
     file = models.FileField(upload_to=_attachment_path, max_length=200)
@@ -298,7 +322,7 @@ class Attachment(models.Model):
 class Whistle(models.Model):
     """吹哨: an escalation of a case to a department, which must report in (报到) and answer by a deadline."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="whistles")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="whistles", verbose_name=_("case"))
     department = models.ForeignKey(
         "org.Department", on_delete=models.PROTECT, related_name="whistles", verbose_name=_("department")
     )
@@ -307,7 +331,9 @@ class Whistle(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=WhistleStatus.choices, default=WhistleStatus.OPEN
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("whistled by")
+    )
     created_at = models.DateTimeField(_("whistled at"))
     reported_in_at = models.DateTimeField(_("reported in at"), null=True, blank=True)
     reported_in_by = models.ForeignKey(

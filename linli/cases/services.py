@@ -149,8 +149,8 @@ def _transition(
             raise NotAllowed(_("You may not do this on this case."), code="not_allowed")
         if locked.status not in rule.sources:
             raise Conflict(
-                _("A case that is “%(status)s” cannot be %(action)s.")
-                % {"status": locked.get_status_display(), "action": Action(action).label.lower()},
+                _("“%(action)s” is not possible for a case that is “%(status)s”.")
+                % {"status": locked.get_status_display(), "action": Action(action).label},
                 field="action",
                 code="invalid_transition",
                 case_id=locked.pk,

@@ -4,12 +4,20 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from linli.conftest import square
 from linli.org.locator import locate_grid_id
 from linli.org.models import Grid
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Commands speak the deployment's language (zh-hans); these tests read their English messages."""
+    with translation.override("en"):
+        yield
 
 
 def feature(code, geometry, community="XND", name=None):

@@ -18,8 +18,8 @@ class Command(BaseCommand):
             result = grids_import_file(path=options["file"], dry_run=options["dry_run"])
         except GridImportError as exc:
             raise CommandError(_("Nothing was imported:") + "\n  " + "\n  ".join(exc.problems)) from exc
-        verb = _("Would create") if options["dry_run"] else _("Created")
-        self.stdout.write(
-            _("%(verb)s %(c)d grids, updated %(u)d.")
-            % {"verb": verb, "c": len(result.created), "u": len(result.updated)}
-        )
+        counts = {"c": len(result.created), "u": len(result.updated)}
+        if options["dry_run"]:
+            self.stdout.write(_("Dry run: %(c)d grids would be created and %(u)d updated.") % counts)
+        else:
+            self.stdout.write(_("Created %(c)d grids, updated %(u)d.") % counts)
