@@ -160,7 +160,13 @@ class Server:
     """A gunicorn process group on loopback; always stop() it (the benchmarks use try/finally)."""
 
     def __init__(
-        self, env: dict[str, str], *, workers: int, threads: int, app: str = "linli.wsgi:application"
+        self,
+        env: dict[str, str],
+        *,
+        workers: int,
+        threads: int,
+        app: str = "linli.wsgi:application",
+        extra_args: Sequence[str] = (),
     ):
         self.port = free_port()
         self.workers = workers
@@ -184,6 +190,7 @@ class Server:
             "error",
             "--timeout",
             "120",
+            *extra_args,
         ]
         self._log = tempfile.NamedTemporaryFile(prefix="linli-bench-gunicorn-", suffix=".log", delete=False)
         self.log_path = self._log.name

@@ -9,7 +9,7 @@ community's rough real location. 东风路南社区 is left out: the page places
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -316,16 +316,6 @@ CATEGORIES = (
 )
 
 
-@dataclass(frozen=True)
-class StaffSpec:
-    username: str
-    display_name: str
-    role: str
-    # unit: ("grid", community code, grid index) / ("community", code) / ("street", code) / ("department", code)
-    units: tuple[tuple, ...] = field(default_factory=tuple)
-    phone: str = ""
-
-
 # The fixed demo logins (see the README / the table printed at the end of `linli load_demo`).
 FIXED_LOGINS = ("admin", "street", "secretary", "grid1", "grid2", "dept", "reporter")
 
@@ -345,16 +335,31 @@ SECRETARIES = {
 
 # Grid workers, per community in grid order; 西宁道社区's first two are the fixed logins grid1 and grid2.
 GRID_WORKER_SURNAMES = {
-    "XND": (("grid1", "王网格员"), ("grid2", "李网格员"), ("xnd_grid3", "赵网格员"), ("xnd_grid4", "孙网格员")),
+    "XND": (
+        ("grid1", "王网格员"),
+        ("grid2", "李网格员"),
+        ("xnd_grid3", "赵网格员"),
+        ("xnd_grid4", "孙网格员"),
+    ),
     "TXL": (("txl_grid1", "马网格员"), ("txl_grid2", "朱网格员")),
     "WHC": (("whc_grid1", "胡网格员"), ("whc_grid2", "郭网格员"), ("whc_grid3", "林网格员")),
     "HBHY": (("hbhy_grid1", "高网格员"), ("hbhy_grid2", "罗网格员"), ("hbhy_grid3", "梁网格员")),
     "YY": (("yy_grid1", "谢网格员"), ("yy_grid2", "宋网格员"), ("yy_grid3", "唐网格员")),
     "XTD": (("xtd_grid1", "许网格员"), ("xtd_grid2", "邓网格员"), ("xtd_grid3", "曹网格员")),
-    "JCY": (("jcy_grid1", "彭网格员"), ("jcy_grid2", "曾网格员"), ("jcy_grid3", "田网格员"), ("jcy_grid4", "董网格员")),
+    "JCY": (
+        ("jcy_grid1", "彭网格员"),
+        ("jcy_grid2", "曾网格员"),
+        ("jcy_grid3", "田网格员"),
+        ("jcy_grid4", "董网格员"),
+    ),
     "DJL": (("djl_grid1", "潘网格员"), ("djl_grid2", "袁网格员")),
     "XYL": (("xyl_grid1", "蒋网格员"), ("xyl_grid2", "余网格员"), ("xyl_grid3", "杜网格员")),
-    "RXWQ": (("rxwq_grid1", "叶网格员"), ("rxwq_grid2", "程网格员"), ("rxwq_grid3", "魏网格员"), ("rxwq_grid4", "苏网格员")),
+    "RXWQ": (
+        ("rxwq_grid1", "叶网格员"),
+        ("rxwq_grid2", "程网格员"),
+        ("rxwq_grid3", "魏网格员"),
+        ("rxwq_grid4", "苏网格员"),
+    ),
 }
 
 # Grid leaders: (username, display name, community code) — leads every grid of the community.
@@ -394,6 +399,12 @@ REPORTERS = (
     ("xuchao", "快递员 徐超", "XTD", "15822093317"),
     ("jcy_reporter", "外卖骑手 马小哥", "JCY", "18602214576"),
     ("yy_reporter", "快递员 白师傅", "YY", "13512987340"),
+    ("txl_reporter", "外卖骑手 邵小哥", "TXL", "17822016935"),
+    ("whc_reporter", "快递员 万师傅", "WHC", "15602257718"),
+    ("hbhy_reporter", "外卖骑手 武小哥", "HBHY", "18522740916"),
+    ("djl_reporter", "快递员 钱师傅", "DJL", "13302198845"),
+    ("xyl_reporter", "外卖骑手 戴小哥", "XYL", "19902253367"),
+    ("rxwq_reporter", "快递员 严师傅", "RXWQ", "13752016629"),
 )
 
 ADMIN = ("admin", "系统管理员")
