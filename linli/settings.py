@@ -1,6 +1,7 @@
 """Linli settings, driven by environment variables (see .env.example)."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -100,7 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (REPO_DIR / "var").mkdir(exist_ok=True)
 # A file, not SQLite's shared in-memory database, so concurrency tests see real locking (WAL, busy timeout).
 _test_name = env_str("LINLI_TEST_DB_NAME") or (
-    str(REPO_DIR / "var" / "test_linli.sqlite3")
+    # one file per test run (pid), so two runs on one machine never share it
+    str(Path(tempfile.gettempdir()) / f"linli_test_{os.getpid()}.sqlite3")
     if DATABASES["default"]["ENGINE"].endswith("sqlite3")
     else None
 )
