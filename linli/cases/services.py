@@ -58,13 +58,12 @@ def grid_worker_for(grid_id: int | None) -> int | None:
 
 
 def _notify(user_ids: Iterable[int], *, kind: str, message: str, case: Case) -> None:
+    recipients = {uid for uid in user_ids if uid}
+    if not recipients:
+        return
     url = reverse("cases:detail", args=[case.pk])
     Notification.objects.bulk_create(
-        [
-            Notification(recipient_id=uid, kind=kind, message=message[:300], url=url)
-            for uid in set(user_ids)
-            if uid
-        ]
+        [Notification(recipient_id=uid, kind=kind, message=message[:300], url=url) for uid in recipients]
     )
 
 
@@ -413,11 +412,16 @@ def case_resolve(*, case: Case, actor: User, result: str, version: int | None = 
         action=Action.RESOLVE,
         expected_version=version,
         note=result,
+        # A new resolution needs a new verdict: the old one stays on the timeline, not on the case.
         updates={
             "resolved_at": _now(),
             "result": result,
             "resolved_by_id": actor.pk,
             "verification_passed": None,
+            "feedback_solved": None,
+            "satisfaction": "",
+            "feedback_comment": "",
+            "feedback_at": None,
         },
         attachments=attachments,
     )
@@ -565,10 +569,15 @@ def case_merge(*, case: Case, actor: User, into: Case, note: str = "", version: 
     """Fold a duplicate into its master case; the duplicate's reporter hears the master's outcome."""
     if into.pk == case.pk:
         raise InvalidInput(_("A case cannot be merged into itself."), field="into")
-    if into.status in (Status.MERGED, Status.REJECTED, Status.CLOSED):
-        raise InvalidInput(_("The master case must still be open."), field="into")
-    if into.community_id != case.community_id and into.street_id != case.street_id:
-        raise InvalidInput(_("The master case belongs to another area."), field="into")
+
+    def check(locked, roles):
+        # Read the master under its lock: it may have been closed since the caller loaded it.
+        master = Case.objects.select_for_update().get(pk=into.pk)
+        if master.status in (Status.MERGED, Status.REJECTED, Status.CLOSED):
+            raise InvalidInput(_("The master case must still be open."), field="into")
+        if master.community_id != locked.community_id and master.street_id != locked.street_id:
+            raise InvalidInput(_("The master case belongs to another area."), field="into")
+
     case, _e = _transition(
         case=case,
         actor=actor,
@@ -577,6 +586,7 @@ def case_merge(*, case: Case, actor: User, into: Case, note: str = "", version: 
         note=note,
         updates={"master_id": into.pk, "closed_at": _now()},
         data={"into": into.pk, "into_number": into.number},
+        check=check,
     )
     _event(
         into,
@@ -709,7 +719,8 @@ def _whistle_step(
                 field="action",
                 code="invalid_transition",
             )
-        for key, value in updates.items():
+        # `updates` may be a function of the locked row, so counters and first-time stamps never read a stale copy.
+        for key, value in (updates(locked) if callable(updates) else updates).items():
             setattr(locked, key, value)
         locked.save()
         to_status = case.status
@@ -754,14 +765,18 @@ def whistle_answer(*, whistle: Whistle, actor: User, answer: str) -> Whistle:
     if not answer.strip():
         raise InvalidInput(_("Write the department's answer."), field="answer")
     now = _now()
-    updates: dict[str, Any] = {
-        "status": WhistleStatus.ANSWERED,
-        "answer": answer,
-        "answered_at": now,
-        "answered_by": actor,
-    }
-    if whistle.reported_in_at is None:
-        updates.update(reported_in_at=now, reported_in_by=actor)
+
+    def updates(locked: Whistle) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "status": WhistleStatus.ANSWERED,
+            "answer": answer,
+            "answered_at": now,
+            "answered_by": actor,
+        }
+        if locked.reported_in_at is None:
+            fields.update(reported_in_at=now, reported_in_by=actor)
+        return fields
+
     return _whistle_step(
         whistle=whistle,
         actor=actor,
@@ -803,12 +818,12 @@ def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
         actor=actor,
         action=Action.WHISTLE_REJECT,
         sources=(WhistleStatus.ANSWERED,),
-        updates={
+        updates=lambda locked: {
             "status": WhistleStatus.REPORTED_IN,
             "decided_at": _now(),
             "decided_by": actor,
             "decision_note": note,
-            "rejections": whistle.rejections + 1,
+            "rejections": locked.rejections + 1,
         },
         note=note,
         as_department=False,

@@ -249,3 +249,41 @@ def test_whistles_escalate_and_return_the_case_when_all_answers_are_accepted(wor
     assert case.status == Status.IN_PROGRESS
     actions = list(case.events.values_list("action", flat=True))
     assert actions.count("whistle") == 2 and "whistle_reject" in actions
+
+
+def test_a_new_resolution_asks_for_a_new_verdict(world, new_case):
+    case = resolved_case(world, new_case)
+    case = services.case_record_feedback(case=case, actor=world.secretary, solved=False, satisfaction="dissatisfied")
+    case = services.case_resolve(case=case, actor=world.owner, result="重新疏通并更换管道")
+    assert case.feedback_solved is None and case.satisfaction == ""
+    assert case.events.filter(action="feedback").count() == 1  # the old verdict stays on the timeline
+    case = services.case_record_feedback(case=case, actor=world.secretary, solved=True, satisfaction="satisfied")
+    assert services.case_close(case=case, actor=world.secretary).status == Status.CLOSED
+
+
+def test_a_master_closed_after_the_caller_loaded_it_is_refused(world, new_case):
+    master = resolved_case(world, new_case)
+    stale_master = Case.objects.get(pk=master.pk)
+    services.case_close(case=master, actor=world.secretary)
+    with pytest.raises(InvalidInput):
+        services.case_merge(case=new_case(), actor=world.owner, into=stale_master)
+
+
+def test_whistle_counters_read_the_locked_row_not_the_callers_copy(world, new_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = services.case_respond(case=new_case(), actor=world.owner)
+    whistle = services.whistle_blow(
+        case=case, actor=world.secretary, department=world.chengguan, reason="清掏", due_at=timezone.now() + timedelta(days=1)
+    )
+    stale = type(whistle).objects.get(pk=whistle.pk)
+    reported = services.whistle_report_in(whistle=whistle, actor=world.dept)
+    services.whistle_answer(whistle=stale, actor=world.dept, answer="已处理")
+    services.whistle_reject(whistle=stale, actor=world.secretary, note="仍有积水")
+    services.whistle_answer(whistle=stale, actor=world.dept, answer="再次处理")
+    services.whistle_reject(whistle=stale, actor=world.secretary, note="还是不行")
+    whistle.refresh_from_db()
+    assert whistle.rejections == 2
+    assert whistle.reported_in_at == reported.reported_in_at

@@ -1,0 +1,163 @@
+"""`linli load_demo`: the demo district of the seed pages, with a year of cases replayed through the services."""
+
+from __future__ import annotations
+
+import random
+import time
+import unicodedata
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count, F, ProtectedError
+from django.utils import timezone
+
+from linli.accounts.choices import Role
+from linli.cases.choices import Status
+from linli.cases.models import Case
+from linli.cases.selectors import kpis
+from linli.core.models import Notification
+from linli.demo import places
+from linli.demo.builder import PASSWORD, build_world, delete_demo, existing_demo_objects
+from linli.demo.history import Planner
+from linli.demo.replay import Replayer, replay_clock
+from linli.org.locator import locator
+
+SEED = 20260
+MIN_CASES = 40
+
+ROLE_ZH = {
+    Role.ADMIN: "系统管理员",
+    Role.STREET_OFFICER: "街道干部",
+    Role.SECRETARY: "社区书记",
+    Role.GRID_WORKER: "网格员",
+    Role.GRID_LEADER: "网格长",
+    Role.DEPARTMENT: "部门人员",
+    Role.REPORTER: "兼职网格员",
+}
+ROLE_EN = {
+    Role.ADMIN: "administrator",
+    Role.STREET_OFFICER: "street officer",
+    Role.SECRETARY: "community secretary",
+    Role.GRID_WORKER: "grid worker",
+    Role.GRID_LEADER: "grid leader",
+    Role.DEPARTMENT: "department staff",
+    Role.REPORTER: "part-time reporter",
+}
+STATUS_ZH = {
+    Status.RECEIVED: "受理",
+    Status.ASSIGNED: "派遣",
+    Status.IN_PROGRESS: "处置中",
+    Status.ESCALATED: "吹哨",
+    Status.RESOLVED: "办结",
+    Status.CLOSED: "结案",
+    Status.MERGED: "合并",
+    Status.REJECTED: "不予受理",
+}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo district from the seed pages (10 Tianjin communities, their grids, people and departments) "
+        "with about a year of cases. Refuses if the database already holds cases, unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--cases", type=int, default=2000, help="How many cases to create (default 2000)."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Delete the previous demo data (matched by the demo's codes and usernames) and load again.",
+        )
+        parser.add_argument("--seed", type=int, default=SEED, help="Random seed (default %(default)s).")
+
+    def handle(self, *args, **options):
+        total = options["cases"]
+        if total < MIN_CASES:
+            raise CommandError(f"--cases must be at least {MIN_CASES}.")
+        force = options["force"]
+        has_cases = Case.objects.exists()
+        taken = existing_demo_objects()
+        if (has_cases or taken) and not force:
+            what = "cases" if has_cases else "demo " + ", ".join(taken)
+            raise CommandError(
+                f"数据库中已有数据（{what}），演示数据只能装入空数据库。"
+                f"\nThe database already holds {what}. Use a fresh database "
+                "(e.g. delete var/linli.sqlite3 and run `linli migrate`), or run `linli load_demo --force` "
+                "to delete the previous demo data first."
+            )
+        started = time.monotonic()
+        now = timezone.now().replace(microsecond=0)
+        rng = random.Random(options["seed"])
+        try:
+            with transaction.atomic():
+                if force:
+                    delete_demo()
+                world = build_world(rng)
+                plans = Planner(world, rng, now, total).build()
+                with replay_clock(now) as clock:
+                    replayer = Replayer(world, plans, now, clock)
+                    replayer.run()
+                # what staff have long since seen is read; the last two days stay unread
+                Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at=None).update(
+                    read_at=F("created_at") + timedelta(hours=2)
+                )
+        except ProtectedError as exc:
+            raise CommandError(
+                "Other data still refers to the demo's places, people or categories; "
+                f"use a fresh database instead of --force. ({exc.args[0]})"
+            ) from exc
+        locator.invalidate()
+        elapsed = time.monotonic() - started
+        self.report(world, replayer, elapsed)
+
+    # ---------------------------------------------------------------- the summary
+
+    def report(self, world, replayer, elapsed: float) -> None:
+        out = self.stdout.write
+        counts = dict(Case.objects.values_list("status").annotate(n=Count("id")))
+        rates = kpis(Case.objects.all())
+        out(
+            self.style.SUCCESS(
+                f"演示数据已装入 / Demo data loaded: {len(world.communities)} communities, "
+                f"{sum(len(c.grids) for c in world.communities.values())} grids, {len(world.users)} accounts, "
+                f"{sum(counts.values())} cases, {replayer.steps} steps, in {elapsed:.1f} s."
+            )
+        )
+        out("  " + "  ".join(f"{STATUS_ZH[s]} {s.value}: {counts.get(s.value, 0)}" for s in Status))
+        out(
+            f"  响应率 response rate {rates['response_rate']}%  ·  解决率 resolution rate {rates['resolution_rate']}%"
+            f"  ·  满意率 satisfaction rate {rates['satisfaction_rate']}%  ·  超时 overdue open {rates['overdue']}"
+        )
+        out("")
+        rows = [("用户名 / Username", "角色 / Role", "单位 / Unit")]
+        accounts = {username: (role, unit) for username, role, unit in world.accounts}
+        for username in places.FIXED_LOGINS:
+            role, unit = accounts[username]
+            rows.append((username, f"{ROLE_ZH[role]} / {ROLE_EN[role]}", unit or "—"))
+        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+        for n, row in enumerate(rows):
+            out(("  " + "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row))).rstrip())
+            if n == 0:
+                out("  " + "  ".join("-" * w for w in widths))
+        others = len(world.accounts) - len(places.FIXED_LOGINS)
+        out("")
+        out(f"  密码 / Password: {PASSWORD}")
+        out(
+            f"  另有 {others} 个演示账号（各社区书记、网格员、网格长、街道和部门人员、兼职网格员，如 xtd_secretary、"
+            "jcy_grid1、gridleader、dept_gr、xuchao），密码相同。"
+        )
+        out(
+            f"  {others} more demo accounts (secretaries, grid workers and leaders, street and department staff, "
+            "part-time reporters, e.g. xtd_secretary, jcy_grid1, gridleader, dept_gr, xuchao) use the same password."
+        )
