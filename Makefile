@@ -23,12 +23,11 @@ messages: install
 
 demo: install messages
 	$(LINLI) migrate -v0
-	@if [ "$$($(LINLI) shell -c 'from linli.cases.models import Case; print(Case.objects.exists())')" = "False" ]; then \
-		$(LINLI) load_demo; else echo "Demo data already loaded (delete var/linli.sqlite3 to start over)."; fi
+	$(LINLI) load_demo --if-empty
 	$(LINLI) start_monitor
 	$(LINLI) collectstatic --noinput -v0
 	@echo "Linli: http://$(HOST):$(PORT)/  (demo logins above, password Linli-demo-2026)"
-	$(LINLI) db_worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	LINLI_DEBUG=0 $(LINLI) db_worker & WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
 		LINLI_DEBUG=0 $(VENV)/bin/gunicorn linli.wsgi:application -b $(HOST):$(PORT) -w 2 --threads 4 --access-logfile -
 
 test: install messages

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, Q, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -42,7 +43,12 @@ def my_work(user):
         scope.community_ids or scope.street_ids or scope.leader_grid_ids or scope.is_admin
     ):
         qs = qs.filter(Q(assignee=user) | Q(grid_id__in=scope.worker_grid_ids))
-    return qs.order_by("resolution_due_at")
+    # The next promise to keep: the response deadline until someone responds, then the resolution deadline.
+    next_due = CaseWhen(
+        When(status__in=(Status.RECEIVED, Status.ASSIGNED), then=F("response_due_at")),
+        default=F("resolution_due_at"),
+    )
+    return qs.annotate(next_due_at=next_due).order_by("next_due_at", "id")
 
 
 def kpis(cases) -> dict:

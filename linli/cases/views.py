@@ -106,7 +106,8 @@ def intake(request):
         else:
             messages.success(request, _("Case %(n)s received.") % {"n": case.number})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/intake.html", {"form": form})
+    community_id = scope.default_community_id()
+    return render(request, "cases/intake.html", {"form": form, "community_id": community_id})
 
 
 @login_required

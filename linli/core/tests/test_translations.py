@@ -27,3 +27,15 @@ def test_every_string_in_the_code_is_translated_to_chinese(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pages_speak_chinese_unless_english_is_chosen(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in page.content.decode() and page["Content-Language"] == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_api_clients_may_ask_for_english(client):
+    response = client.get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 401 and response["Content-Language"] == "en"

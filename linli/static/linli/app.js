@@ -28,6 +28,7 @@
 
   function baseMap(el, center, zoom) {
     var map = L.map(el).setView(center, zoom);
+    map.attributionControl.setPrefix(false);
     if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "" }).addTo(map);
     return map;
   }

@@ -13,6 +13,7 @@ from django.db.models import Count, F, ProtectedError
 from django.utils import timezone
 
 from linli.accounts.choices import Role
+from linli.accounts.models import RoleAssignment, User
 from linli.cases.choices import Status
 from linli.cases.models import Case
 from linli.cases.selectors import kpis
@@ -80,6 +81,11 @@ class Command(BaseCommand):
             help="Delete the previous demo data (matched by the demo's codes and usernames) and load again.",
         )
         parser.add_argument("--seed", type=int, default=SEED, help="Random seed (default %(default)s).")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into an empty database; otherwise say so and succeed (used by `make demo`).",
+        )
 
     def handle(self, *args, **options):
         total = options["cases"]
@@ -88,6 +94,12 @@ class Command(BaseCommand):
         force = options["force"]
         has_cases = Case.objects.exists()
         taken = existing_demo_objects()
+        if (has_cases or taken) and options["if_empty"]:
+            self.stdout.write(
+                "演示数据已装入。Demo data already loaded (delete var/linli.sqlite3 to start over)."
+            )
+            self.print_logins()
+            return
         if (has_cases or taken) and not force:
             what = "cases" if has_cases else "demo " + ", ".join(taken)
             raise CommandError(
@@ -139,18 +151,30 @@ class Command(BaseCommand):
             f"  响应率 response rate {rates['response_rate']}%  ·  解决率 resolution rate {rates['resolution_rate']}%"
             f"  ·  满意率 satisfaction rate {rates['satisfaction_rate']}%  ·  超时 overdue open {rates['overdue']}"
         )
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        """The fixed demo logins with their roles and units, read back from the database."""
+        out = self.stdout.write
         out("")
         rows = [("用户名 / Username", "角色 / Role", "单位 / Unit")]
-        accounts = {username: (role, unit) for username, role, unit in world.accounts}
+        assignments = {
+            a.user.username: a
+            for a in RoleAssignment.objects.filter(user__username__in=places.FIXED_LOGINS).select_related(
+                "user", "grid", "community", "street", "department"
+            )
+        }
         for username in places.FIXED_LOGINS:
-            role, unit = accounts[username]
-            rows.append((username, f"{ROLE_ZH[role]} / {ROLE_EN[role]}", unit or "—"))
+            a = assignments.get(username)
+            if a is None:
+                continue
+            rows.append((username, f"{ROLE_ZH[a.role]} / {ROLE_EN[a.role]}", str(a.unit or "—")))
         widths = [max(_width(r[i]) for r in rows) for i in range(3)]
         for n, row in enumerate(rows):
             out(("  " + "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row))).rstrip())
             if n == 0:
                 out("  " + "  ".join("-" * w for w in widths))
-        others = len(world.accounts) - len(places.FIXED_LOGINS)
+        others = User.objects.count() - len(assignments)
         out("")
         out(f"  密码 / Password: {PASSWORD}")
         out(
