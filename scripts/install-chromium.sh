@@ -27,7 +27,8 @@ fi
 echo "install-chromium: $CHROMIUM is missing; installing Debian's chromium with apt-get${SUDO:+ (via sudo)}..."
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+# fonts-noto-cjk: Chinese text in pages and screenshots renders as text, not empty boxes
+$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
 
 if [ -x "$CHROMIUM" ]; then
     echo "install-chromium: installed $("$CHROMIUM" --version 2>/dev/null || echo chromium)."
