@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from linli.accounts.models import User
 from linli.core.errors import Conflict, DomainError, InvalidInput
 from linli.core.idempotency import idempotent
+from linli.core.uploads import check_uploads
 from linli.core.validators import mask_name, mask_phone, validate_phone
 from linli.org.models import Building, Department, Grid
 
@@ -226,6 +227,9 @@ class CaseCreateIn(serializers.Serializer):
     reporter_phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
     )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="JPG/PNG/PDF, multipart only"
+    )
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lon") is None):
@@ -243,6 +247,9 @@ class TransitionIn(serializers.Serializer):
     passed = serializers.BooleanField(required=False, allow_null=True, default=None)
     into = serializers.IntegerField(required=False)
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="JPG/PNG/PDF, multipart only"
+    )
 
     def validate(self, attrs):
         needs = {
@@ -349,7 +356,8 @@ class CaseListCreate(ListAPIView):
     def post(self, request):
         def handler():
             data = _parse(CaseCreateIn, request)
-            case = services.case_create(actor=request.user, **data)
+            photos = check_uploads(data.pop("photos"))
+            case = services.case_create(actor=request.user, attachments=photos, **data)
             return Response(case_body(case, request, detail=False), status=status.HTTP_201_CREATED)
 
         return idempotent(request, scope="case_create", handler=handler)
@@ -371,22 +379,32 @@ class CaseTransition(GenericAPIView):
         case = get_case_for_user(request.user, pk)
         data = _parse(TransitionIn, request)
         action, version, note = data["action"], data.get("version"), data.get("note", "")
+        photos = check_uploads(data["photos"])
         try:
             if action == "assign":
                 case = services.case_assign(
                     case=case, actor=request.user, assignee=data["assignee"], note=note, version=version
                 )
             elif action == "respond":
-                case = services.case_respond(case=case, actor=request.user, note=note, version=version)
+                case = services.case_respond(
+                    case=case, actor=request.user, note=note, version=version, attachments=photos
+                )
             elif action == "note":
-                case = services.case_add_note(case=case, actor=request.user, note=note, version=version)
+                case = services.case_add_note(
+                    case=case, actor=request.user, note=note, version=version, attachments=photos
+                )
             elif action == "resolve":
                 case = services.case_resolve(
-                    case=case, actor=request.user, result=data["result"], version=version
+                    case=case, actor=request.user, result=data["result"], version=version, attachments=photos
                 )
             elif action == "verify":
                 case = services.case_verify(
-                    case=case, actor=request.user, passed=data["passed"], note=note, version=version
+                    case=case,
+                    actor=request.user,
+                    passed=data["passed"],
+                    note=note,
+                    version=version,
+                    attachments=photos,
                 )
             elif action == "reopen":
                 case = services.case_reopen(case=case, actor=request.user, note=note, version=version)

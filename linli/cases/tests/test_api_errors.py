@@ -162,3 +162,34 @@ def test_the_schema_and_docs_are_served(world, api):
     assert schema.status_code == 200
     assert b"/api/v1/cases/{id}/transition/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_photos_can_be_sent_with_a_multipart_intake_and_note(world, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api.as_(world.owner)
+    body = {**GOOD, "photos": [SimpleUploadedFile("a.png", PNG), SimpleUploadedFile("b.png", PNG)]}
+    response = client.post("/api/v1/cases/", body, format="multipart")
+    assert response.status_code == 201, response.json()
+    case_id = response.json()["id"]
+    response = client.post(
+        f"/api/v1/cases/{case_id}/transition/",
+        {"action": "note", "note": "现场照片", "photos": [SimpleUploadedFile("c.png", PNG)]},
+        format="multipart",
+    )
+    assert response.status_code == 200
+    detail = client.get(f"/api/v1/cases/{case_id}/").json()
+    assert sorted(a["name"] for a in detail["attachments"]) == ["a.png", "b.png", "c.png"]
+    assert detail["timeline"][-1]["attachments"][0]["url"].startswith("/cases/files/")
+
+
+def test_a_photo_that_is_not_an_image_is_refused_by_the_api(world, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = {**GOOD, "photos": [SimpleUploadedFile("x.png", b"MZ\x90\x00 not a png")]}
+    response = api.as_(world.owner).post("/api/v1/cases/", body, format="multipart")
+    assert response.status_code == 400 and response.json()["field"] == "photos"
+    assert Case.objects.count() == 0

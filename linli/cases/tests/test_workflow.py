@@ -253,11 +253,15 @@ def test_whistles_escalate_and_return_the_case_when_all_answers_are_accepted(wor
 
 def test_a_new_resolution_asks_for_a_new_verdict(world, new_case):
     case = resolved_case(world, new_case)
-    case = services.case_record_feedback(case=case, actor=world.secretary, solved=False, satisfaction="dissatisfied")
+    case = services.case_record_feedback(
+        case=case, actor=world.secretary, solved=False, satisfaction="dissatisfied"
+    )
     case = services.case_resolve(case=case, actor=world.owner, result="重新疏通并更换管道")
     assert case.feedback_solved is None and case.satisfaction == ""
     assert case.events.filter(action="feedback").count() == 1  # the old verdict stays on the timeline
-    case = services.case_record_feedback(case=case, actor=world.secretary, solved=True, satisfaction="satisfied")
+    case = services.case_record_feedback(
+        case=case, actor=world.secretary, solved=True, satisfaction="satisfied"
+    )
     assert services.case_close(case=case, actor=world.secretary).status == Status.CLOSED
 
 
@@ -276,7 +280,11 @@ def test_whistle_counters_read_the_locked_row_not_the_callers_copy(world, new_ca
 
     case = services.case_respond(case=new_case(), actor=world.owner)
     whistle = services.whistle_blow(
-        case=case, actor=world.secretary, department=world.chengguan, reason="清掏", due_at=timezone.now() + timedelta(days=1)
+        case=case,
+        actor=world.secretary,
+        department=world.chengguan,
+        reason="清掏",
+        due_at=timezone.now() + timedelta(days=1),
     )
     stale = type(whistle).objects.get(pk=whistle.pk)
     reported = services.whistle_report_in(whistle=whistle, actor=world.dept)
