@@ -1,10 +1,25 @@
-"""What a signed-in user is responsible for: the one place roles are turned into org units."""
+"""What a signed-in user is responsible for: the one place roles are turned into org units.
+
+Scopes are cached per process for at most ``TTL_SECONDS`` (see ``linli.core.cache``): a role granted or
+withdrawn in this process applies at once, in another process within ``TTL_SECONDS``.  A cached Scope is shared
+between requests, so it is immutable (frozen, with a read-only ``grid_community``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from linli.core.cache import ProcessCache
 
 from .choices import Role
+
+TTL_SECONDS = 5.0
+
+# A grid moving to another community changes grid_community, hence Grid.
+_scopes: ProcessCache[int, Scope] = ProcessCache(
+    "linli.accounts.scope", ttl=TTL_SECONDS, watch=["accounts.RoleAssignment", "org.Grid"]
+)
 
 
 @dataclass(frozen=True)
@@ -18,15 +33,21 @@ class Scope:
     department_ids: frozenset[int] = frozenset()
     reporter_community_ids: frozenset[int] = frozenset()
     # community of every grid above, so intake can default a case's community
-    grid_community: dict[int, int] = field(default_factory=dict)
+    grid_community: Mapping[int, int] = field(default_factory=dict)
 
     @classmethod
     def for_user(cls, user) -> Scope:
-        if not getattr(user, "is_authenticated", False):
+        """The user's scope, from the process cache when it is fresh."""
+        if not getattr(user, "is_authenticated", False) or user.pk is None:
             return cls(user_id=None)
+        return _scopes.get(user.pk, cls._load)
+
+    @classmethod
+    def _load(cls, user_id: int) -> Scope:
+        """Read the user's role assignments (one query)."""
         from .models import RoleAssignment
 
-        rows = RoleAssignment.objects.filter(user_id=user.pk).values_list(
+        rows = RoleAssignment.objects.filter(user_id=user_id).values_list(
             "role", "grid_id", "grid__community_id", "community_id", "street_id", "department_id"
         )
         roles, worker, leader, communities, streets, departments, reporter = (
@@ -56,7 +77,7 @@ class Scope:
             elif role == Role.REPORTER and community_id:
                 reporter.add(community_id)
         return cls(
-            user_id=user.pk,
+            user_id=user_id,
             roles=frozenset(roles),
             worker_grid_ids=frozenset(worker),
             leader_grid_ids=frozenset(leader),
@@ -64,7 +85,7 @@ class Scope:
             street_ids=frozenset(streets),
             department_ids=frozenset(departments),
             reporter_community_ids=frozenset(reporter),
-            grid_community=grid_community,
+            grid_community=MappingProxyType(grid_community),
         )
 
     @property

@@ -86,9 +86,8 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def with_related(self) -> "CaseQuerySet":
-        return self.select_related(
-            "category", "grid", "community", "street", "building__compound", "assignee"
-        )
+        """What CaseOut and the case pages read besides the row: category, grid and community names, assignee."""
+        return self.select_related("category", "grid", "community", "assignee")
 
 
 class Case(models.Model):

@@ -48,5 +48,9 @@ class CalendarDayAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, _("Imported %(n)d days of the arrangement.") % {"n": count})
                 return redirect("admin:core_calendarday_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "title": _("Import a holiday arrangement")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Import a holiday arrangement"),
+        }
         return render(request, "admin/core/calendarday/import.html", context)

@@ -19,7 +19,11 @@ def test_every_string_in_the_code_is_translated_to_chinese(tmp_path):
         [sys.executable, "-m", "django", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0"],
         cwd=tree,
         check=True,
-        env={"DJANGO_SETTINGS_MODULE": "linli.settings", "PYTHONPATH": str(LINLI.parent), "PATH": "/usr/bin:/bin"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "linli.settings",
+            "PYTHONPATH": str(LINLI.parent),
+            "PATH": "/usr/bin:/bin",
+        },
     )
     result = subprocess.run(
         [sys.executable, str(tree / "locale" / "check_complete.py"), str(tree / "locale")],
