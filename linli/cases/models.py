@@ -237,17 +237,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
-    @property
-    def is_open(self) -> bool:
-        from .choices import OPEN_STATUSES
-
-        return self.status in OPEN_STATUSES
-
-    def response_on_time(self) -> bool | None:
-        if self.responded_at is None:
-            return None
-        return self.responded_at <= self.response_due_at
-
 
 class CaseEvent(models.Model):
     """One append-only entry on a case's timeline: who did what, when, with which note."""
