@@ -96,6 +96,26 @@ def world(db) -> World:
     return w
 
 
+class FakeClock:
+    """A monotonic clock that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def cache_clock(monkeypatch) -> FakeClock:
+    """Replace the process caches' clock (linli.core.cache) so tests can step past their TTL."""
+    from linli.core import cache
+
+    fake = FakeClock()
+    monkeypatch.setattr(cache, "_clock", fake)
+    return fake
+
+
 @pytest.fixture
 def api():
     """An API client; `api.as_(user)` signs it in with a token like an outside program would."""

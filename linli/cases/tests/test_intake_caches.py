@@ -8,7 +8,6 @@ from rest_framework.authtoken.models import Token
 from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment
 from linli.cases.models import Case, Category
-from linli.core import cache as cache_module
 from linli.org.models import Community, Grid
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits: the caches fill as in production
@@ -16,23 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)  # real commits: the caches
 BODY = {"title": "楼道堆物", "category": "ENV-DRAIN", "lat": 39.111, "lon": 117.201}  # in grid A
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(cache_module, "_clock", fake)
-    return fake
-
-
-@pytest.fixture
-def intake(world, api, clock):
+def intake(world, api, cache_clock):
     """POST a case as the secretary (after one request that fills the caches); returns the response."""
     client = api.as_(world.secretary)
 
@@ -54,10 +38,10 @@ def test_a_deactivated_user_is_refused_at_once(world, intake):
     assert intake().status_code == 401
 
 
-def test_a_deactivation_elsewhere_is_refused_within_the_ttl(world, intake, clock):
+def test_a_deactivation_elsewhere_is_refused_within_the_ttl(world, intake, cache_clock):
     get_user_model().objects.filter(pk=world.secretary.pk).update(is_active=False)  # no signal
     assert intake().status_code == 201  # the documented window
-    clock.now += 5.0
+    cache_clock.now += 5.0
     assert intake().status_code == 401
 
 
@@ -102,14 +86,14 @@ def test_renamed_places_and_people_show_at_once(world, intake):
     )
 
 
-def test_a_grid_change_elsewhere_is_seen_within_the_ttl(world, intake, clock):
+def test_a_grid_change_elsewhere_is_seen_within_the_ttl(world, intake, cache_clock):
     Grid.objects.filter(pk=world.grid_a.pk).update(name="一网格")  # no signal
     Community.objects.filter(pk=world.xiningdao.pk).update(name="西宁道新社区")
     RoleAssignment.objects.filter(role=Role.GRID_WORKER, grid=world.grid_a).update(
         user=world.colleague_worker
     )
     assert intake().json()["grid_name"] == "第一网格"  # the documented window
-    clock.now += 5.0
+    cache_clock.now += 5.0
     body = intake().json()
     assert (body["grid_name"], body["community_name"]) == ("一网格", "西宁道新社区")
     assert body["assignee"] == world.colleague_worker.pk

@@ -5,26 +5,10 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from linli.core import cache as cache_module
 from linli.core.cache import ProcessCache
 from linli.org.models import District
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits and rollbacks
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(cache_module, "_clock", fake)
-    return fake
 
 
 @pytest.fixture
@@ -42,27 +26,27 @@ def districts():
     return cache
 
 
-def test_a_value_is_kept_for_ttl_seconds_then_read_again(districts, clock):
+def test_a_value_is_kept_for_ttl_seconds_then_read_again(districts, cache_clock):
     District.objects.create(code="120101", name="和平区")
     assert districts.name_of("120101") == "和平区"
-    clock.now += 4.9
+    cache_clock.now += 4.9
     assert districts.name_of("120101") == "和平区"
     assert len(districts.reads) == 1
     District.objects.filter(code="120101").update(name="新和平区")  # no signal: as if another process did it
     assert districts.name_of("120101") == "和平区"
-    clock.now += 0.2
+    cache_clock.now += 0.2
     assert districts.name_of("120101") == "新和平区"
     assert len(districts.reads) == 2
 
 
-def test_a_miss_is_not_kept(districts, clock):
+def test_a_miss_is_not_kept(districts, cache_clock):
     assert districts.name_of("120101") is None
     District.objects.filter(code="x").update(name="y")  # nothing, and no signal
     District.objects.bulk_create([District(code="120101", name="和平区")])  # bulk_create sends no signal
     assert districts.name_of("120101") == "和平区"
 
 
-def test_a_save_or_delete_in_this_process_is_seen_at_once(districts, clock):
+def test_a_save_or_delete_in_this_process_is_seen_at_once(districts, cache_clock):
     district = District.objects.create(code="120101", name="和平区")
     assert districts.name_of("120101") == "和平区"
     district.name = "新和平区"
@@ -72,7 +56,7 @@ def test_a_save_or_delete_in_this_process_is_seen_at_once(districts, clock):
     assert districts.name_of("120101") is None
 
 
-def test_own_uncommitted_changes_are_read_through_and_never_kept(districts, clock):
+def test_own_uncommitted_changes_are_read_through_and_never_kept(districts, cache_clock):
     District.objects.create(code="120101", name="和平区")
     assert districts.name_of("120101") == "和平区"
     with transaction.atomic():
@@ -85,7 +69,7 @@ def test_own_uncommitted_changes_are_read_through_and_never_kept(districts, cloc
     assert districts.name_of("120101") == "和平区"  # and the rollback leaves nothing stale behind
 
 
-def test_the_commit_clears_what_other_threads_read_meanwhile(districts, clock):
+def test_the_commit_clears_what_other_threads_read_meanwhile(districts, cache_clock):
     District.objects.create(code="120101", name="和平区")
 
     def read_in_another_thread() -> str | None:
@@ -110,7 +94,7 @@ def test_the_commit_clears_what_other_threads_read_meanwhile(districts, clock):
     assert districts.name_of("120101") == "新和平区"
 
 
-def test_a_read_that_overlaps_a_change_is_not_kept(districts, clock):
+def test_a_read_that_overlaps_a_change_is_not_kept(districts, cache_clock):
     district = District.objects.create(code="120101", name="和平区")
 
     def load_while_someone_saves(code):
