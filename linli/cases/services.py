@@ -496,16 +496,13 @@ def case_resolve(*, case: Case, actor: User, result: str, version: int | None = 
         action=Action.RESOLVE,
         expected_version=version,
         note=result,
-        # A new resolution needs a new verdict: the old one stays on the timeline, not on the case.
+        # The resident's last verdict stays until they are called back (回访) again: a reworked case counts as
+        # not solved, and cannot be closed, until the resident says otherwise.
         updates={
             "resolved_at": _now(),
             "result": result,
             "resolved_by_id": actor.pk,
             "verification_passed": None,
-            "feedback_solved": None,
-            "satisfaction": "",
-            "feedback_comment": "",
-            "feedback_at": None,
         },
         attachments=attachments,
     )

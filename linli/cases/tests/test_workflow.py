@@ -251,18 +251,20 @@ def test_whistles_escalate_and_return_the_case_when_all_answers_are_accepted(wor
     assert actions.count("whistle") == 2 and "whistle_reject" in actions
 
 
-def test_a_new_resolution_asks_for_a_new_verdict(world, new_case):
+def test_a_reworked_case_is_closed_only_after_the_resident_is_called_back_again(world, new_case):
     case = resolved_case(world, new_case)
     case = services.case_record_feedback(
         case=case, actor=world.secretary, solved=False, satisfaction="dissatisfied"
     )
     case = services.case_resolve(case=case, actor=world.owner, result="重新疏通并更换管道")
-    assert case.feedback_solved is None and case.satisfaction == ""
-    assert case.events.filter(action="feedback").count() == 1  # the old verdict stays on the timeline
+    assert case.feedback_solved is False  # still the resident's last word
+    with pytest.raises(Conflict):
+        services.case_close(case=case, actor=world.secretary)
     case = services.case_record_feedback(
         case=case, actor=world.secretary, solved=True, satisfaction="satisfied"
     )
     assert services.case_close(case=case, actor=world.secretary).status == Status.CLOSED
+    assert case.events.filter(action="feedback").count() == 2
 
 
 def test_a_master_closed_after_the_caller_loaded_it_is_refused(world, new_case):
