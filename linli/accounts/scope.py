@@ -111,12 +111,13 @@ class Scope:
     def is_reporter_only(self) -> bool:
         return self.roles == {Role.REPORTER}
 
+    @property
+    def grid_community_ids(self) -> frozenset[int]:
+        """The communities the user's grids belong to."""
+        return frozenset(self.grid_community[g] for g in self.grid_ids)
+
     def default_community_id(self) -> int | None:
-        for ids in (
-            self.community_ids,
-            frozenset(self.grid_community[g] for g in self.grid_ids),
-            self.reporter_community_ids,
-        ):
+        for ids in (self.community_ids, self.grid_community_ids, self.reporter_community_ids):
             if len(ids) == 1:
                 return next(iter(ids))
         return None

@@ -23,9 +23,15 @@ from linli.core.validators import mask_name, mask_phone, validate_phone
 from linli.org.models import Building, Department, Grid
 
 from . import services
-from .choices import OPEN_STATUSES, Channel, Satisfaction, Status, Urgency
+from .choices import AWAITING_RESPONSE, OPEN_STATUSES, Channel, Satisfaction, Status, Urgency
 from .models import Attachment, Case, CaseEvent, Category, Whistle
-from .selectors import case_timeline, get_case_for_user, get_whistle_for_user, may_see_reporter_contact
+from .selectors import (
+    case_timeline,
+    find_case_for_user,
+    get_case_for_user,
+    get_whistle_for_user,
+    reporter_contact,
+)
 from .workflow import API_ACTIONS, allowed_actions
 
 # ---------------------------------------------------------------- output
@@ -140,14 +146,11 @@ class CaseOut(serializers.ModelSerializer):
             "version",
         ]
 
-    def _full_contact(self, obj) -> bool:
-        return _full_contact(obj, self.context.get("request"))
-
     def get_reporter_name(self, obj) -> str:
-        return obj.reporter_name if self._full_contact(obj) else mask_name(obj.reporter_name)
+        return _reporter_contact(obj, self.context.get("request"))[0]
 
     def get_reporter_phone(self, obj) -> str:
-        return obj.reporter_phone if self._full_contact(obj) else mask_phone(obj.reporter_phone)
+        return _reporter_contact(obj, self.context.get("request"))[1]
 
     def get_grid_name(self, obj) -> str | None:
         return obj.grid.name if obj.grid_id else None
@@ -165,16 +168,18 @@ class CaseOut(serializers.ModelSerializer):
         return _resolution_overdue(obj, timezone.now())
 
 
-def _full_contact(case: Case, request) -> bool:
-    """Whether the viewer sees the reporter's name and phone unmasked."""
-    return bool(request and may_see_reporter_contact(request.user, case))
+def _reporter_contact(case: Case, request) -> tuple[str, str]:
+    """The reporter's name and phone for this request's viewer (masked when there is no viewer)."""
+    if request is None:
+        return mask_name(case.reporter_name), mask_phone(case.reporter_phone)
+    return reporter_contact(request.user, case)
 
 
 def _response_overdue(case: Case, now) -> bool:
     """Responded late, or still waiting for a response past its deadline."""
     if case.responded_at:
         return case.responded_at > case.response_due_at
-    return case.status in (Status.RECEIVED, Status.ASSIGNED) and now > case.response_due_at
+    return case.status in AWAITING_RESPONSE and now > case.response_due_at
 
 
 def _resolution_overdue(case: Case, now) -> bool:
@@ -192,7 +197,7 @@ def case_out(case: Case, request) -> dict:
 
     The case must hold its category, grid, community and assignee (else they are queried).  Keys, order and value
     formats equal CaseOut's; test_case_out.py keeps the two identical, so change both together."""
-    full_contact = _full_contact(case, request)
+    reporter_name, reporter_phone = _reporter_contact(case, request)
     now = timezone.now()
     dt = _DATETIME.to_representation
     return {
@@ -214,8 +219,8 @@ def case_out(case: Case, request) -> dict:
         "address": case.address,
         "lat": None if case.lat is None else float(case.lat),
         "lon": None if case.lon is None else float(case.lon),
-        "reporter_name": case.reporter_name if full_contact else mask_name(case.reporter_name),
-        "reporter_phone": case.reporter_phone if full_contact else mask_phone(case.reporter_phone),
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
         "assignee": case.assignee_id,
         "assignee_name": str(case.assignee) if case.assignee_id else None,
         "received_at": dt(case.received_at),
@@ -256,17 +261,17 @@ class CaseDetailOut(CaseOut):
         return allowed_actions(self.context["request"].user, obj)
 
 
-def case_body(case: Case, request) -> dict:
+def case_body(pk: int, request) -> dict:
     """The case as the detail endpoints answer it, read afresh with its timeline, whistles and attachments."""
     qs = Case.objects.with_related().prefetch_related("whistles__department", "attachments")
-    return CaseDetailOut(qs.get(pk=case.pk), context={"request": request}).data
+    return CaseDetailOut(qs.get(pk=pk), context={"request": request}).data
 
 
 def _conflict_response(exc: DomainError, request) -> Response:
     body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
     case_id = exc.extra.get("case_id")
     if case_id:
-        body["case"] = case_body(Case.objects.get(pk=case_id), request)
+        body["case"] = case_body(case_id, request)
     return Response(body, status=exc.status)
 
 
@@ -462,7 +467,7 @@ class CaseDetail(GenericAPIView):
 
     def get(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
-        return Response(case_body(case, request))
+        return Response(case_body(case.pk, request))
 
 
 class CaseTransition(GenericAPIView):
@@ -472,53 +477,13 @@ class CaseTransition(GenericAPIView):
     def post(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
         data = _parse(TransitionIn, request)
-        action, version, note = data["action"], data.get("version"), data.get("note", "")
-        photos = check_uploads(data["photos"])
+        photos = check_uploads(data.pop("photos"))
+        into = find_case_for_user(request.user, data.pop("into", None))
         try:
-            if action == "assign":
-                case = services.case_assign(
-                    case=case, actor=request.user, assignee=data["assignee"], note=note, version=version
-                )
-            elif action == "respond":
-                case = services.case_respond(
-                    case=case, actor=request.user, note=note, version=version, attachments=photos
-                )
-            elif action == "note":
-                case = services.case_add_note(
-                    case=case, actor=request.user, note=note, version=version, attachments=photos
-                )
-            elif action == "resolve":
-                case = services.case_resolve(
-                    case=case, actor=request.user, result=data["result"], version=version, attachments=photos
-                )
-            elif action == "verify":
-                case = services.case_verify(
-                    case=case,
-                    actor=request.user,
-                    passed=data["passed"],
-                    note=note,
-                    version=version,
-                    attachments=photos,
-                )
-            elif action == "reopen":
-                case = services.case_reopen(case=case, actor=request.user, note=note, version=version)
-            elif action == "close":
-                case = services.case_close(case=case, actor=request.user, note=note, version=version)
-            elif action == "merge":
-                try:
-                    into = get_case_for_user(request.user, data["into"])
-                except Exception:
-                    raise InvalidInput(_("No such case."), field="into") from None
-                case = services.case_merge(
-                    case=case, actor=request.user, into=into, note=note, version=version
-                )
-            elif action == "reject":
-                case = services.case_reject(
-                    case=case, actor=request.user, reason=data["reason"], version=version
-                )
+            case = services.case_apply(case=case, actor=request.user, into=into, attachments=photos, **data)
         except Conflict as exc:
             return _conflict_response(exc, request)
-        return Response(case_body(case, request))
+        return Response(case_body(case.pk, request))
 
 
 class CaseWhistles(GenericAPIView):
@@ -554,7 +519,7 @@ class CaseFeedback(GenericAPIView):
             case = services.case_record_feedback(case=case, actor=request.user, **data)
         except Conflict as exc:
             return _conflict_response(exc, request)
-        return Response(case_body(case, request))
+        return Response(case_body(case.pk, request))
 
 
 class _WhistleStep(GenericAPIView):

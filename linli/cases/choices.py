@@ -15,6 +15,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ESCALATED)
+# Nobody has responded yet: the response deadline is the promise still to keep.
+AWAITING_RESPONSE = (Status.RECEIVED, Status.ASSIGNED)
 TERMINAL_STATUSES = (Status.CLOSED, Status.MERGED, Status.REJECTED)
 
 

@@ -7,7 +7,16 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Action, Channel, Satisfaction, Status, Urgency, WhistleStatus
+from .choices import (
+    AWAITING_RESPONSE,
+    OPEN_STATUSES,
+    Action,
+    Channel,
+    Satisfaction,
+    Status,
+    Urgency,
+    WhistleStatus,
+)
 
 
 class Category(models.Model):
@@ -50,6 +59,13 @@ class Category(models.Model):
         return self.name
 
 
+def overdue_q(now) -> Q:
+    """Open cases past a deadline: the response one while nobody has responded, the resolution one always."""
+    return Q(status__in=AWAITING_RESPONSE, response_due_at__lt=now) | Q(
+        status__in=OPEN_STATUSES, resolution_due_at__lt=now
+    )
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """The cases a user may see: the one place org-tree scoping lives (DESIGN.md §4)."""
@@ -72,18 +88,10 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(q)
 
     def open(self) -> "CaseQuerySet":
-        from .choices import OPEN_STATUSES
-
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, now) -> "CaseQuerySet":
-        from .choices import OPEN_STATUSES
-
-        return self.filter(
-            Q(status=Status.ASSIGNED, response_due_at__lt=now)
-            | Q(status=Status.RECEIVED, response_due_at__lt=now)
-            | Q(status__in=OPEN_STATUSES, resolution_due_at__lt=now)
-        )
+        return self.filter(overdue_q(now))
 
     def with_related(self) -> "CaseQuerySet":
         """What CaseOut and the case pages read besides the row: category, grid and community names, assignee."""

@@ -7,8 +7,10 @@ from django.db.models import Count, F, Q, When
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import OPEN_STATUSES, Satisfaction, Status
-from .models import Case, CaseEvent, Whistle
+from linli.core.validators import mask_name, mask_phone
+
+from .choices import AWAITING_RESPONSE, OPEN_STATUSES, Satisfaction
+from .models import Case, CaseEvent, Whistle, overdue_q
 
 
 def get_case_for_user(user, pk) -> Case:
@@ -17,6 +19,15 @@ def get_case_for_user(user, pk) -> Case:
         return Case.objects.visible_to(user).with_related().get(pk=int(pk))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def find_case_for_user(user, ref) -> Case | None:
+    """A case the user may see, by its number or its id; None if there is none."""
+    ref = str(ref or "").strip()
+    if not ref:
+        return None
+    by_id = Q(pk=int(ref)) if ref.isdigit() and len(ref) <= 18 else Q(pk__in=[])
+    return Case.objects.visible_to(user).filter(Q(number=ref) | by_id).first()
 
 
 def get_whistle_for_user(user, pk) -> Whistle:
@@ -45,7 +56,7 @@ def my_work(user):
         qs = qs.filter(Q(assignee=user) | Q(grid_id__in=scope.worker_grid_ids))
     # The next promise to keep: the response deadline until someone responds, then the resolution deadline.
     next_due = CaseWhen(
-        When(status__in=(Status.RECEIVED, Status.ASSIGNED), then=F("response_due_at")),
+        When(status__in=AWAITING_RESPONSE, then=F("response_due_at")),
         default=F("resolution_due_at"),
     )
     return qs.annotate(next_due_at=next_due).order_by("next_due_at", "id")
@@ -57,8 +68,6 @@ def kpis(cases) -> dict:
     response rate = responded within the response deadline / received;
     resolution rate = confirmed solved / cases with a verdict (resident feedback or verification);
     satisfaction rate = (满意 + 基本满意) / rated."""
-    from django.db.models import F
-
     agg = cases.aggregate(
         received=Count("id"),
         responded_on_time=Count(
@@ -76,14 +85,7 @@ def kpis(cases) -> dict:
             "id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
         ),
         open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        overdue=Count(
-            "id",
-            filter=Q(status__in=OPEN_STATUSES)
-            & (
-                Q(resolution_due_at__lt=timezone.now())
-                | Q(status__in=(Status.RECEIVED, Status.ASSIGNED), response_due_at__lt=timezone.now())
-            ),
-        ),
+        overdue=Count("id", filter=overdue_q(timezone.now())),
     )
 
     def rate(num, den):
@@ -105,3 +107,10 @@ def may_see_reporter_contact(user, case: Case) -> bool:
         or (case.community_id and case.community_id in scope.community_ids)
         or (case.assignee_id and case.assignee_id == user.pk)
     )
+
+
+def reporter_contact(user, case: Case) -> tuple[str, str]:
+    """The reporter's name and phone as this viewer may see them: in full, or masked (刘**, 138****5678)."""
+    if may_see_reporter_contact(user, case):
+        return case.reporter_name, case.reporter_phone
+    return mask_name(case.reporter_name), mask_phone(case.reporter_phone)

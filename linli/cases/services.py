@@ -4,6 +4,7 @@ Views, the API, commands and tests all call these; nothing else saves a Case."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -23,9 +24,19 @@ from linli.core.models import Notification
 from linli.core.uploads import CheckedUpload
 from linli.core.workdays import add_working_days
 from linli.org.locator import locate_place, locator
-from linli.org.models import Building, Community, Department, Grid
+from linli.org.models import Building, Community, Department, Grid, Street
 
-from .choices import OPEN_WHISTLE_STATUSES, Action, Channel, Satisfaction, Status, Urgency, WhistleStatus
+from .choices import (
+    AWAITING_RESPONSE,
+    OPEN_STATUSES,
+    OPEN_WHISTLE_STATUSES,
+    Action,
+    Channel,
+    Satisfaction,
+    Status,
+    Urgency,
+    WhistleStatus,
+)
 from .models import Attachment, Case, CaseEvent, Category, Whistle
 from .workflow import TRANSITIONS, case_roles
 
@@ -70,6 +81,11 @@ def _notify(user_ids: Iterable[int], *, kind: str, message: str, case: Case) -> 
     )
 
 
+def _holders(role: str, **unit) -> list[int]:
+    """The ids of the users holding `role` for one org unit (e.g. grid_id=…, department_id=…)."""
+    return list(RoleAssignment.objects.filter(role=role, **unit).values_list("user_id", flat=True))
+
+
 def next_level_up(case: Case) -> list[int]:
     """Who is told when a case runs late: the grid leaders, else the community's secretaries, else the street."""
     for role, field, value in (
@@ -79,23 +95,18 @@ def next_level_up(case: Case) -> list[int]:
     ):
         if value is None:
             continue
-        ids = list(
-            RoleAssignment.objects.filter(role=role, **{field: value}).values_list("user_id", flat=True)
-        )
+        ids = _holders(role, **{field: value})
         if ids:
             return ids
-    return list(RoleAssignment.objects.filter(role=Role.ADMIN).values_list("user_id", flat=True))
+    return _holders(Role.ADMIN)
 
 
 def _save_attachments(case: Case, event: CaseEvent, uploads: Iterable[CheckedUpload], actor) -> None:
-    import uuid
-
     for up in uploads:
-        ext = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[up.content_type]
         att = Attachment(
             case=case,
             event=event,
-            stored_name=f"{uuid.uuid4().hex}.{ext}",
+            stored_name=f"{uuid.uuid4().hex}.{up.stored_extension}",
             original_name=up.name,
             content_type=up.content_type,
             size=up.size,
@@ -235,8 +246,7 @@ def case_create(
     _validate_point(lat, lon)
 
     if building is not None:
-        building_grid = building.grid
-        grid = grid or building_grid
+        grid = grid or building.grid
         community = community or building.compound.community
         if lat is None and building.lat is not None:
             lat, lon = building.lat, building.lon
@@ -251,8 +261,6 @@ def case_create(
         community = Community.objects.select_related("street").get(pk=default) if default else None
     street = community.street if community is not None else None
     if street is None and len(scope.street_ids) == 1:
-        from linli.org.models import Street
-
         street = Street.objects.get(pk=next(iter(scope.street_ids)))
 
     if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
@@ -406,7 +414,7 @@ def _may_take_in_for(scope, *, grid, community, street) -> bool:
     if street is not None and street.pk in scope.street_ids:
         return True
     # A grid worker's report that lands outside their grids still belongs to their community's triage.
-    if community is not None and community.pk in {scope.grid_community[g] for g in scope.grid_ids}:
+    if community is not None and community.pk in scope.grid_community_ids:
         return True
     return False
 
@@ -427,7 +435,7 @@ def case_assign(
             target_scope.is_admin
             or (locked.grid_id and locked.grid_id in target_scope.grid_ids)
             or (locked.community_id and locked.community_id in target_scope.community_ids)
-            or (locked.community_id in {target_scope.grid_community[g] for g in target_scope.grid_ids})
+            or (locked.community_id in target_scope.grid_community_ids)
             or (locked.street_id and locked.street_id in target_scope.street_ids)
         )
         if not in_area:
@@ -576,12 +584,7 @@ def case_record_feedback(
         data={"solved": solved, "satisfaction": satisfaction, "reopened": reopen},
     )
     if reopen:
-        recipients = [case.assignee_id] + [
-            uid
-            for uid in RoleAssignment.objects.filter(
-                role=Role.SECRETARY, community_id=case.community_id
-            ).values_list("user_id", flat=True)
-        ]
+        recipients = [case.assignee_id, *_holders(Role.SECRETARY, community_id=case.community_id)]
         _notify(
             recipients,
             kind="reopened",
@@ -698,22 +701,72 @@ def case_reject(*, case: Case, actor: User, reason: str, version: int | None = N
 
 def _tell_duplicates(master: Case, actor, message: str) -> None:
     duplicates = list(master.duplicates.all())
-    for dup in duplicates:
-        _event(
-            dup,
-            action=Action.OUTCOME,
-            actor=actor,
-            from_status=dup.status,
-            to_status=dup.status,
-            note=message,
-            data={"master": master.pk},
-        )
+    now = _now()
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=dup,
+                action=Action.OUTCOME,
+                actor=actor,
+                created_at=now,
+                from_status=dup.status,
+                to_status=dup.status,
+                note=message,
+                data={"master": master.pk},
+            )
+            for dup in duplicates
+        ]
+    )
     _notify(
         [d.reported_by_id for d in duplicates if d.reported_by_id],
         kind="outcome",
         message=message,
         case=master,
     )
+
+
+def case_apply(
+    *,
+    case: Case,
+    actor: User,
+    action: str,
+    version: int | None = None,
+    note: str = "",
+    assignee: User | None = None,
+    result: str = "",
+    passed: bool | None = None,
+    into: Case | None = None,
+    reason: str = "",
+    attachments: Iterable[CheckedUpload] = (),
+) -> Case:
+    """Take a case action by its name: the one door for the API's transition endpoint and the case page."""
+    if action == Action.ASSIGN:
+        if assignee is None:
+            raise InvalidInput(_("Choose who takes the case."), field="assignee")
+        return case_assign(case=case, actor=actor, assignee=assignee, note=note, version=version)
+    if action == Action.RESPOND:
+        return case_respond(case=case, actor=actor, note=note, version=version, attachments=attachments)
+    if action == Action.NOTE:
+        return case_add_note(case=case, actor=actor, note=note, version=version, attachments=attachments)
+    if action == Action.RESOLVE:
+        return case_resolve(case=case, actor=actor, result=result, version=version, attachments=attachments)
+    if action == Action.VERIFY:
+        if passed is None:
+            raise InvalidInput(_("Say whether the verification passed."), field="passed")
+        return case_verify(
+            case=case, actor=actor, passed=passed, note=note, version=version, attachments=attachments
+        )
+    if action == Action.REOPEN:
+        return case_reopen(case=case, actor=actor, note=note, version=version)
+    if action == Action.CLOSE:
+        return case_close(case=case, actor=actor, note=note, version=version)
+    if action == Action.MERGE:
+        if into is None:
+            raise InvalidInput(_("No case with this number in your area."), field="into")
+        return case_merge(case=case, actor=actor, into=into, note=note, version=version)
+    if action == Action.REJECT:
+        return case_reject(case=case, actor=actor, reason=reason, version=version)
+    raise InvalidInput(_("Unknown action."), field="action")
 
 
 # ---------------------------------------------------------------- whistles (吹哨报到)
@@ -733,7 +786,6 @@ def whistle_blow(
         raise InvalidInput(_("Say why the department is needed."), field="reason")
     if due_at <= _now():
         raise InvalidInput(_("The due time must be in the future."), field="due_at")
-    holder: dict[str, Whistle] = {}
 
     def check(locked, roles):
         if Whistle.objects.filter(
@@ -759,7 +811,7 @@ def whistle_blow(
             },
             check=check,
         )
-        holder["w"] = Whistle.objects.create(
+        whistle = Whistle.objects.create(
             case=case,
             department=department,
             reason=reason,
@@ -767,16 +819,13 @@ def whistle_blow(
             created_by=actor,
             created_at=event.created_at,
         )
-        staff = RoleAssignment.objects.filter(role=Role.DEPARTMENT, department=department).values_list(
-            "user_id", flat=True
-        )
         _notify(
-            staff,
+            _holders(Role.DEPARTMENT, department_id=department.pk),
             kind="whistle",
             message=_("Whistle on case %(n)s: %(r)s") % {"n": case.number, "r": reason},
             case=case,
         )
-    return holder["w"]
+    return whistle
 
 
 def _whistle_step(
@@ -891,9 +940,6 @@ def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
     """The community rejects the answer: the department must answer again."""
     if not note.strip():
         raise InvalidInput(_("Say why the answer is not enough."), field="note")
-    staff = RoleAssignment.objects.filter(
-        role=Role.DEPARTMENT, department_id=whistle.department_id
-    ).values_list("user_id", flat=True)
     w = _whistle_step(
         whistle=whistle,
         actor=actor,
@@ -910,7 +956,7 @@ def whistle_reject(*, whistle: Whistle, actor: User, note: str) -> Whistle:
         as_department=False,
     )
     _notify(
-        staff,
+        _holders(Role.DEPARTMENT, department_id=w.department_id),
         kind="whistle",
         message=_("Your answer on case %(n)s was not accepted") % {"n": w.case.number},
         case=w.case,
@@ -926,14 +972,14 @@ def sweep_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     now = now or _now()
     counts = {"response": 0, "resolution": 0}
     late_response = Case.objects.filter(
-        status__in=(Status.RECEIVED, Status.ASSIGNED),
+        status__in=AWAITING_RESPONSE,
         response_due_at__lt=now,
         response_overdue_at__isnull=True,
     ).values_list("pk", flat=True)
     for pk in list(late_response[:1000]):
         counts["response"] += _flag_overdue(pk, now=now, kind="response")
     late_resolution = Case.objects.filter(
-        status__in=(Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS, Status.ESCALATED),
+        status__in=OPEN_STATUSES,
         resolution_due_at__lt=now,
         resolution_overdue_at__isnull=True,
     ).values_list("pk", flat=True)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.choices import Role
 from linli.accounts.models import User
-from linli.core.errors import DomainError, InvalidInput
+from linli.core.errors import DomainError
 from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
 from linli.org.models import Building
@@ -27,10 +27,11 @@ from .forms import ActionForm, FeedbackForm, IntakeForm, WhistleForm
 from .models import Attachment, Case
 from .selectors import (
     case_timeline,
+    find_case_for_user,
     get_case_for_user,
     get_whistle_for_user,
     kpis,
-    may_see_reporter_contact,
+    reporter_contact,
 )
 from .selectors import (
     my_work as my_work_cases,
@@ -51,7 +52,7 @@ def _buildings_for(user):
     q = Q(grid_id__in=scope.grid_ids) | Q(compound__community_id__in=scope.community_ids)
     q |= Q(compound__community__street_id__in=scope.street_ids)
     q |= Q(compound__community_id__in=scope.reporter_community_ids)
-    q |= Q(compound__community_id__in={scope.grid_community[g] for g in scope.grid_ids})
+    q |= Q(compound__community_id__in=scope.grid_community_ids)
     return qs.filter(q)
 
 
@@ -81,6 +82,7 @@ def problem_list(request):
         Case.objects.visible_to(request.user)
         .open()
         .with_related()
+        .select_related("grid__community")  # the group headers name each grid's community
         .order_by("grid__code", "resolution_due_at")
     )
     groups: dict = {}
@@ -114,7 +116,8 @@ def intake(request):
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk)
     roles = case_roles(request.user, case)
-    actions = allowed_actions(request.user, case)
+    actions = allowed_actions(request.user, case, roles)
+    reporter_name, reporter_phone = reporter_contact(request.user, case)
     assignees = []
     if Action.ASSIGN in actions:
         assignees = User.objects.filter(
@@ -136,7 +139,8 @@ def case_detail(request, pk: int):
             "feedback_form": FeedbackForm(initial={"version": case.version})
             if Action.FEEDBACK in actions
             else None,
-            "full_contact": may_see_reporter_contact(request.user, case),
+            "reporter_name": reporter_name,
+            "reporter_phone": reporter_phone,
             "department_ids": request.user.scope.department_ids,
             "can_settle_whistles": bool(roles & HANDLERS),
             "is_open": case.status in OPEN_STATUSES,
@@ -158,51 +162,15 @@ def case_act(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("The form was incomplete: %(e)s") % {"e": form.errors.as_text()})
         return redirect("cases:detail", pk=pk)
-    d = form.cleaned_data
-    user, action, version = request.user, d["action"], d["version"]
+    data = dict(form.cleaned_data)
     try:
-        photos = check_uploads(d["photos"])
-        if action == Action.ASSIGN:
-            if d["assignee"] is None:
-                raise InvalidInput(_("Choose who takes the case."), field="assignee")
-            services.case_assign(
-                case=case, actor=user, assignee=d["assignee"], note=d["note"], version=version
-            )
-        elif action == Action.RESPOND:
-            services.case_respond(case=case, actor=user, note=d["note"], version=version, attachments=photos)
-        elif action == Action.NOTE:
-            services.case_add_note(case=case, actor=user, note=d["note"], version=version, attachments=photos)
-        elif action == Action.RESOLVE:
-            services.case_resolve(
-                case=case, actor=user, result=d["result"] or "", version=version, attachments=photos
-            )
-        elif action == Action.VERIFY:
-            if d["passed"] is None:
-                raise InvalidInput(_("Say whether the verification passed."), field="passed")
-            services.case_verify(
-                case=case, actor=user, passed=d["passed"], note=d["note"], version=version, attachments=photos
-            )
-        elif action == Action.REOPEN:
-            services.case_reopen(case=case, actor=user, note=d["note"], version=version)
-        elif action == Action.CLOSE:
-            services.case_close(case=case, actor=user, note=d["note"], version=version)
-        elif action == Action.REJECT:
-            services.case_reject(case=case, actor=user, reason=d["reason"] or "", version=version)
-        elif action == Action.MERGE:
-            into_ref = (d["into"] or "").strip()
-            into = (
-                Case.objects.visible_to(user)
-                .filter(Q(number=into_ref) | Q(pk=int(into_ref) if into_ref.isdigit() else 0))
-                .first()
-            )
-            if into is None:
-                raise InvalidInput(_("No case with this number in your area."), field="into")
-            services.case_merge(case=case, actor=user, into=into, note=d["note"], version=version)
-        else:
-            raise InvalidInput(_("Unknown action."), field="action")
+        photos = check_uploads(data.pop("photos"))
+        into_ref = data.pop("into")
+        into = find_case_for_user(request.user, into_ref) if data["action"] == Action.MERGE else None
+        services.case_apply(case=case, actor=request.user, into=into, attachments=photos, **data)
     except DomainError as exc:
         return _fail(request, exc, pk)
-    messages.success(request, _("Done: %(a)s") % {"a": Action(action).label})
+    messages.success(request, _("Done: %(a)s") % {"a": Action(data["action"]).label})
     return redirect("cases:detail", pk=pk)
 
 

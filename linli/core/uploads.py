@@ -30,6 +30,11 @@ class CheckedUpload:
     content_type: str
     size: int
 
+    @property
+    def stored_extension(self) -> str:
+        """The extension a stored copy gets, from the checked type rather than the sender's file name."""
+        return {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[self.content_type]
+
 
 def check_uploads(files, *, field: str = "photos") -> list[CheckedUpload]:
     """Validate uploaded files; raise InvalidInput naming the field and the file on the first problem."""
