@@ -12,10 +12,20 @@ from linli.cases.models import Category
 from linli.org.models import Building, Community, Compound, Department, District, Grid, Street
 
 
+# One key ring for the whole run, given inline as a deployment would give it in LINLI_KEYRING.
+_TEST_KEYRING = None
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings, tmp_path):
+    global _TEST_KEYRING
+    from linli.core.crypto import KeyRing, reset_key_service
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    _TEST_KEYRING = _TEST_KEYRING or KeyRing.generate().to_json()
+    settings.LINLI_KEYRING = _TEST_KEYRING
+    reset_key_service()
 
 
 def square(lon: float, lat: float, size: float = 0.004) -> dict:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.org",
     "linli.cases",
+    "linli.residents",
     "linli.demo",
 ]
 
@@ -215,3 +216,16 @@ LINLI_SWEEP_SECONDS = env_int("LINLI_SWEEP_SECONDS", 60)
 LINLI_UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 LINLI_UPLOAD_MAX_FILES = env_int("LINLI_UPLOAD_MAX_FILES", 5)
 LINLI_IDEMPOTENCY_TTL_HOURS = env_int("LINLI_IDEMPOTENCY_TTL_HOURS", 24)
+
+# Personal-data encryption (core.crypto). The key ring never sits in the database: a file readable only by
+# Linli's user (created on first use outside production), or the whole ring in LINLI_KEYRING.
+LINLI_KEY_SERVICE = env_str("LINLI_KEY_SERVICE", "linli.core.crypto.LocalKeyService")
+LINLI_KEYRING = env_str("LINLI_KEYRING", "")
+LINLI_KEYRING_FILE = env_str("LINLI_KEYRING_FILE", str(REPO_DIR / "var" / "keys" / "keyring.json"))
+LINLI_KEYRING_CREATE = env_bool("LINLI_KEYRING_CREATE", LINLI_ENV != "production")
+# Proxies whose X-Forwarded-For is believed for the audit log's client IP.
+LINLI_TRUSTED_PROXIES = frozenset(p for p in env_str("LINLI_TRUSTED_PROXIES", "").split(",") if p)
+# Exports of the registry above this many rows wait for a secretary's approval (SECURITY.md RL-03).
+LINLI_EXPORT_MAX_ROWS = env_int("LINLI_EXPORT_MAX_ROWS", 2000)
+# A data-subject request (PIPL §50) is answered within this many working days.
+LINLI_DATA_REQUEST_WORKING_DAYS = env_int("LINLI_DATA_REQUEST_WORKING_DAYS", 15)

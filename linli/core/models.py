@@ -71,3 +71,42 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class AuditEntry(models.Model):
+    """One audited act (SECURITY.md LG-01/02): a reveal or export of personal data, an import, a denial.
+
+    Rows are only ever inserted. The detail never holds a full ID number or phone (LG-03)."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("Succeeded")
+        DENIED = "denied", _("Denied")
+        FAILED = "failed", _("Failed")
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    roles = models.CharField(_("roles"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    request_id = models.CharField(_("request ID"), max_length=64, blank=True)
+    event = models.CharField(_("event"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.event} {self.object_type}:{self.object_id}"

@@ -30,3 +30,64 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return value[0] + "*" * max(1, len(value) - 1)
+
+
+# GB 11643-1999: 17 digits, then a check character computed by ISO 7064 MOD 11-2.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_id_number(value: str) -> str:
+    return (value or "").strip().replace(" ", "").upper()
+
+
+def normalize_phone(value: str) -> str:
+    return re.sub(r"[\s()]", "", (value or "").strip()).removeprefix("+86")
+
+
+def id_check_char(first17: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(value: str) -> None:
+    """A resident identity card number (居民身份证号码): shape, birth date and check digit."""
+    from datetime import date
+
+    value = normalize_id_number(value)
+    if not _ID_SHAPE.match(value):
+        raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="id_shape")
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError as exc:
+        raise ValidationError(_("The ID number does not contain a valid birth date."), code="id_birth") from exc
+    if id_check_char(value[:17]) != value[17]:
+        raise ValidationError(_("The ID number's check digit is wrong."), code="id_check")
+
+
+def id_number_birth_date(value: str):
+    from datetime import date
+
+    value = normalize_id_number(value)
+    return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def id_number_gender(value: str) -> str:
+    """'male' or 'female', from the ID number's 17th digit (odd for men)."""
+    return "male" if int(normalize_id_number(value)[16]) % 2 else "female"
+
+
+def validate_mobile(value: str) -> None:
+    """A mainland mobile number (SECURITY.md IV-01)."""
+    if value and not _MOBILE.match(normalize_phone(value)):
+        raise ValidationError(_("Enter an 11-digit mobile number such as 13812345678."), code="phone")
+
+
+def mask_id_number(value: str) -> str:
+    """110101********1234: the region and the last four, not the birth date."""
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

@@ -128,6 +128,24 @@ class Building(models.Model):
         return f"{self.compound.name} {self.name}"
 
 
+class Unit(models.Model):
+    """单元/楼门: an entrance of a building, with its own stairs; households are numbered within it."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
+    )
+    name = models.CharField(_("name"), max_length=30)
+
+    class Meta:
+        ordering = ["building", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [models.UniqueConstraint(fields=["building", "name"], name="unit_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.name}"
+
+
 class Department(models.Model):
     """职能部门: a body outside the community that can be whistled (城管委, 供水, 物业公司…)."""
 
