@@ -43,6 +43,7 @@ lint: install
 bench: install
 	$(PY) bench/locate.py
 	$(PY) bench/intake.py
+	$(PY) bench/registry_import.py
 
 clean:
 	rm -rf var $(VENV)

@@ -3,7 +3,10 @@ officer and an administrator, in two communities of 和平区 南营门街道 an
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from linli.accounts.choices import Role
@@ -12,20 +15,25 @@ from linli.cases.models import Category
 from linli.org.models import Building, Community, Compound, Department, District, Grid, Street
 
 
-# One key ring for the whole run, given inline as a deployment would give it in LINLI_KEYRING.
-_TEST_KEYRING = None
+def pytest_configure(config):
+    """One key ring for the whole run (and each xdist worker), given inline as a deployment may give it in
+    LINLI_KEYRING, so that no test reads or writes the developer's var/keys."""
+    from django.conf import settings
+
+    from linli.core.crypto import KeyRing, reset_key_service
+
+    settings.LINLI_KEYRING = KeyRing.generate().to_json()
+    reset_key_service()
 
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings, tmp_path):
-    global _TEST_KEYRING
-    from linli.core.crypto import KeyRing, reset_key_service
+    from linli.core.crypto import reset_key_service
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    _TEST_KEYRING = _TEST_KEYRING or KeyRing.generate().to_json()
-    settings.LINLI_KEYRING = _TEST_KEYRING
-    reset_key_service()
+    yield
+    reset_key_service()  # a test that changed the ring settings leaves none of it behind
 
 
 def square(lon: float, lat: float, size: float = 0.004) -> dict:
@@ -47,10 +55,19 @@ def _user(username: str, display: str, role: str, **unit) -> User:
     return user
 
 
+def ensure_tags() -> None:
+    """The managed tag list of migration residents.0002, put back if a transactional test's flush emptied it."""
+    from linli.residents.models import Tag
+
+    if not Tag.objects.exists():
+        importlib.import_module("linli.residents.migrations.0002_tags").add_tags(apps, None)
+
+
 @pytest.fixture
 def world(db) -> World:
     from linli.org.locator import locator
 
+    ensure_tags()
     w = World()
     w.heping = District.objects.create(code="120101", name="和平区")
     w.hongqiao = District.objects.create(code="120106", name="红桥区")

@@ -192,6 +192,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "linli.cases.choices.Status",
         "WhistleStatusEnum": "linli.cases.choices.WhistleStatus",
+        "DataRequestKindEnum": "linli.residents.choices.RequestKind",
+        "DataRequestStatusEnum": "linli.residents.choices.RequestStatus",
+        "VisitKindEnum": "linli.residents.choices.VisitKind",
+        "DepartmentKindEnum": "linli.org.models.Department.Kind",
     },
 }
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from linli.accounts.api import ObtainToken
 from linli.cases import api as cases_api
 from linli.org import api as org_api
+from linli.residents import api as residents_api
 
 api_v1 = [
     path("auth/token/", ObtainToken.as_view(), name="token"),
@@ -22,6 +23,7 @@ api_v1 = [
     path("whistles/<int:pk>/answer/", cases_api.WhistleAnswer.as_view(), name="whistle-answer"),
     path("whistles/<int:pk>/accept/", cases_api.WhistleAccept.as_view(), name="whistle-accept"),
     path("whistles/<int:pk>/reject/", cases_api.WhistleReject.as_view(), name="whistle-reject"),
+    path("", include(residents_api.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -29,6 +31,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("linli.cases.urls")),
+    path("residents/", include("linli.residents.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -21,6 +21,7 @@ from linli.core.idempotency import idempotent
 from linli.core.uploads import check_uploads
 from linli.core.validators import mask_name, mask_phone, validate_phone
 from linli.org.models import Building, Department, Grid
+from linli.residents.models import Resident
 
 from . import services
 from .choices import AWAITING_RESPONSE, OPEN_STATUSES, Channel, Satisfaction, Status, Urgency
@@ -123,6 +124,7 @@ class CaseOut(serializers.ModelSerializer):
             "lon",
             "reporter_name",
             "reporter_phone",
+            "resident",
             "assignee",
             "assignee_name",
             "received_at",
@@ -221,6 +223,7 @@ def case_out(case: Case, request) -> dict:
         "lon": None if case.lon is None else float(case.lon),
         "reporter_name": reporter_name,
         "reporter_phone": reporter_phone,
+        "resident": case.resident_id,
         "assignee": case.assignee_id,
         "assignee_name": str(case.assignee) if case.assignee_id else None,
         "received_at": dt(case.received_at),
@@ -309,7 +312,13 @@ class CaseCreateIn(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     category = ActiveCategoryField()
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
-    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="normal or urgent; left out, a case from a resident living alone or disabled is urgent",
+    )
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -325,6 +334,12 @@ class CaseCreateIn(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     reporter_phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
+    resident = serializers.PrimaryKeyRelatedField(
+        queryset=Resident.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="the registered resident reporting (see /api/v1/residents/lookup/); found by phone if left out",
     )
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="JPG/PNG/PDF, multipart only"

@@ -30,7 +30,11 @@ class MultipleFileField(forms.FileField):
 class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     urgency = forms.ChoiceField(
-        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+        label=_("Urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+        required=False,
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
@@ -48,6 +52,7 @@ class IntakeForm(forms.Form):
     reporter_phone = forms.CharField(
         label=_("Reporter's phone"), max_length=20, required=False, validators=[validate_phone]
     )
+    resident = forms.IntegerField(widget=forms.HiddenInput, required=False)
     photos = MultipleFileField(label=_("Photos"), required=False)
 
     def __init__(self, *args, buildings=None, **kwargs):

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.fields import BlindIndexField, EncryptedTextField
+from linli.core.validators import normalize_phone
+
 from .choices import (
     AWAITING_RESPONSE,
     OPEN_STATUSES,
@@ -150,7 +153,8 @@ class Case(models.Model):
 
     # Who
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
+    reporter_phone_index = BlindIndexField(source="reporter_phone", kind="phone", normalize=normalize_phone)
     # The registered resident the reporter is, when intake found them (by phone, through the blind index).
     resident = models.ForeignKey(
         "residents.Resident",

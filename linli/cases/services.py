@@ -25,6 +25,9 @@ from linli.core.uploads import CheckedUpload
 from linli.core.workdays import add_working_days
 from linli.org.locator import locate_place, locator
 from linli.org.models import Building, Community, Department, Grid, Street
+from linli.residents.choices import REGISTRY_ROLES
+from linli.residents.models import Resident
+from linli.residents.selectors import needs_urgent_care
 
 from .choices import (
     AWAITING_RESPONSE,
@@ -216,7 +219,7 @@ def case_create(
     category: Category,
     description: str = "",
     channel: str = Channel.PHONE,
-    urgency: str = Urgency.NORMAL,
+    urgency: str | None = None,
     lat: float | None = None,
     lon: float | None = None,
     address: str = "",
@@ -228,8 +231,13 @@ def case_create(
     reporter_phone: str = "",
     attachments: Iterable[CheckedUpload] = (),
     received_at: datetime | None = None,
+    resident: Resident | None = None,
 ) -> Case:
     """受理: take a case in, locate it, assign it to the grid's worker and set its deadlines.
+
+    The case links to the registered resident who reports it (given, or found by the reporter's phone within the
+    actor's scope); a resident living alone or unable to care for themselves makes it urgent unless the actor
+    chose the urgency.
 
     A person may override the suggested grid and assignee; a case that cannot be located still lands in
     its community's (or street's) triage queue.  The returned case holds its category, grid, community, street
@@ -265,6 +273,9 @@ def case_create(
 
     if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
         raise NotAllowed(_("This place is outside your area."), field="grid")
+    resident = _reporting_resident(actor, resident, reporter_phone)
+    if urgency is None:
+        urgency = Urgency.URGENT if resident is not None and needs_urgent_care(resident) else Urgency.NORMAL
 
     if assignee is None and grid is not None:
         assignee = grid_worker(grid.pk)
@@ -286,6 +297,7 @@ def case_create(
         lon=lon,
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
+        resident=resident,
         reported_by=actor if Role.REPORTER in scope.roles and not scope.is_staff_member else None,
         created_by=actor,
         assignee=assignee,
@@ -316,6 +328,18 @@ def case_create(
                 case=case,
             )
     return case
+
+
+def _reporting_resident(actor: User, resident: Resident | None, phone: str) -> Resident | None:
+    """The resident the reporter is: the one given (if the actor may see them), or the only one with this phone."""
+    if resident is not None:
+        if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+            raise InvalidInput(_("This resident is not in your area."), field="resident")
+        return resident
+    if not phone or not actor.scope.roles & REGISTRY_ROLES:
+        return None
+    found = list(Resident.objects.visible_to(actor).current().by_phone(phone)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def case_number(received_at: datetime, pk: int) -> str:

@@ -100,6 +100,8 @@ def intake(request):
     form = IntakeForm(request.POST or None, request.FILES or None, buildings=buildings)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data["urgency"] = data["urgency"] or None
+        data["resident"] = _resident_or_none(request.user, data["resident"])
         try:
             photos = check_uploads(data.pop("photos"))
             case = services.case_create(actor=request.user, attachments=photos, **data)
@@ -110,6 +112,12 @@ def intake(request):
             return redirect("cases:detail", pk=case.pk)
     community_id = scope.default_community_id()
     return render(request, "cases/intake.html", {"form": form, "community_id": community_id})
+
+
+def _resident_or_none(user, pk):
+    from linli.residents.models import Resident
+
+    return Resident.objects.visible_to(user).filter(pk=pk).first() if pk else None
 
 
 @login_required

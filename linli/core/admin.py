@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import CalendarDay
+from .models import AuditEntry, CalendarDay
 from .workdays import import_arrangement, parse_arrangement_text
 
 
@@ -54,3 +54,22 @@ class CalendarDayAdmin(admin.ModelAdmin):
             "title": _("Import a holiday arrangement"),
         }
         return render(request, "admin/core/calendarday/import.html", context)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log is read, never written, from the admin."""
+
+    list_display = ["at", "actor_name", "roles", "event", "object_type", "object_id", "outcome", "ip"]
+    list_filter = ["event", "outcome"]
+    search_fields = ["actor_name", "object_id", "request_id"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -80,7 +80,9 @@ class KeyRing:
                 active_index=raw["active_index"],
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ImproperlyConfigured(f"The key ring is not valid JSON of the expected shape: {exc}") from exc
+            raise ImproperlyConfigured(
+                f"The key ring is not valid JSON of the expected shape: {exc}"
+            ) from exc
         if ring.active_data not in ring.data_keys or ring.active_index not in ring.index_keys:
             raise ImproperlyConfigured("The key ring's active keys are not in the ring.")
         if any(len(key) != KEY_BYTES for key in ring.data_keys.values()):

@@ -41,7 +41,9 @@ class BlindIndexField(models.CharField):
     phone number finds a resident and an emergency contact alike. The field fills itself on save from its source.
     """
 
-    def __init__(self, *args, source: str = "", kind: str = "", normalize: Callable[[str], str] | None = None, **kw):
+    def __init__(
+        self, *args, source: str = "", kind: str = "", normalize: Callable[[str], str] | None = None, **kw
+    ):
         self.source, self.kind, self.normalize = source, kind, normalize
         kw.setdefault("max_length", 48)
         kw.setdefault("blank", True)
@@ -72,7 +74,9 @@ def normalized(value: str | None, normalize: Callable[[str], str] | None) -> str
     return normalize(value) if (normalize and value) else value
 
 
-def index_candidates(kind: str, value: str | None, normalize: Callable[[str], str] | None = None) -> list[str]:
+def index_candidates(
+    kind: str, value: str | None, normalize: Callable[[str], str] | None = None
+) -> list[str]:
     """The blind indexes a lookup must match: one per index key in the ring (more than one while rotating)."""
     value = normalized(value, normalize)
     if not value:

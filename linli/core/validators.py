@@ -57,11 +57,15 @@ def validate_id_number(value: str) -> None:
 
     value = normalize_id_number(value)
     if not _ID_SHAPE.match(value):
-        raise ValidationError(_("An ID number has 18 characters: 17 digits and a digit or X."), code="id_shape")
+        raise ValidationError(
+            _("An ID number has 18 characters: 17 digits and a digit or X."), code="id_shape"
+        )
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
-        raise ValidationError(_("The ID number does not contain a valid birth date."), code="id_birth") from exc
+        raise ValidationError(
+            _("The ID number does not contain a valid birth date."), code="id_birth"
+        ) from exc
     if id_check_char(value[:17]) != value[17]:
         raise ValidationError(_("The ID number's check digit is wrong."), code="id_check")
 

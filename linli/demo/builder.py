@@ -19,6 +19,7 @@ from linli.org.services import grids_import
 
 from . import places
 from .geo import area_km2, community_cells, geojson, point_inside
+from .registry import delete_registry
 
 PASSWORD = "Linli-demo-2026"
 
@@ -99,6 +100,7 @@ def delete_demo() -> None:
         # duplicates point at their master with PROTECT; unhook them before deleting the lot
         Case.objects.filter(Q(pk__in=cases) | Q(master__in=cases)).exclude(master=None).update(master=None)
         cases.delete()
+        delete_registry(communities, users)
         users.delete()
         Building.objects.filter(compound__community__in=communities).delete()
         Compound.objects.filter(community__in=communities).delete()

@@ -137,7 +137,7 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=30)
 
     class Meta:
-        ordering = ["building", "name"]
+        ordering = ["building_id", "name"]
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         constraints = [models.UniqueConstraint(fields=["building", "name"], name="unit_unique_name")]

@@ -27,7 +27,9 @@ from .choices import (
 )
 
 
-def scope_q(user, *, grid: str = "grid_id", community: str = "community_id", street: str = "street_id") -> Q | None:
+def scope_q(
+    user, *, grid: str = "grid_id", community: str = "community_id", street: str = "street_id"
+) -> Q | None:
     """The registry rows a user may see, as a filter on the given columns; None means everything."""
     scope = user.scope
     if scope.is_admin:
@@ -70,7 +72,9 @@ class Household(models.Model):
     community = models.ForeignKey(
         "org.Community", on_delete=models.PROTECT, related_name="households", verbose_name=_("community")
     )
-    street = models.ForeignKey("org.Street", on_delete=models.PROTECT, related_name="+", verbose_name=_("street"))
+    street = models.ForeignKey(
+        "org.Street", on_delete=models.PROTECT, related_name="+", verbose_name=_("street")
+    )
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
     room = EncryptedTextField(_("room"))
     # One household per room of a building unit: the HMAC of "building/unit/room", so re-imports update.
@@ -88,12 +92,15 @@ class Household(models.Model):
     objects = HouseholdQuerySet.as_manager()
 
     class Meta:
-        ordering = ["building", "unit", "floor", "id"]
+        ordering = ["building_id", "unit_id", "floor", "id"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        constraints = [models.UniqueConstraint(fields=["room_index"], name="household_unique_room")]
 
     def __str__(self) -> str:
-        return " ".join(str(p) for p in (self.building, self.unit.name if self.unit_id else "", self.room) if p)
+        return " ".join(
+            str(p) for p in (self.building, self.unit.name if self.unit_id else "", self.room) if p
+        )
 
     @property
     def room_key(self) -> str:
@@ -170,10 +177,19 @@ class Resident(models.Model):
     objects = ResidentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["household", "id"]
+        ordering = ["household_id", "id"]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         indexes = [models.Index(fields=["community", "moved_out"])]
+        # One person lives in one place: the ID number's blind index is unique among current residents (a record
+        # of someone who moved out stays, and they may be registered again where they live now).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_index"],
+                condition=~Q(id_index="") & Q(moved_out__isnull=True),
+                name="resident_unique_current_id_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -190,7 +206,9 @@ class Tag(models.Model):
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=30)
-    target = models.CharField(_("applies to"), max_length=10, choices=TagTarget.choices, default=TagTarget.RESIDENT)
+    target = models.CharField(
+        _("applies to"), max_length=10, choices=TagTarget.choices, default=TagTarget.RESIDENT
+    )
     sensitivity = models.CharField(
         _("sensitivity"), max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )
@@ -227,7 +245,11 @@ class TagAssignment(models.Model):
     grade = models.CharField(_("grade"), max_length=20, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("set by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("set by"),
     )
     added_at = models.DateTimeField(_("set at"))
     removed_by = models.ForeignKey(
@@ -280,7 +302,7 @@ class EmergencyContact(models.Model):
     priority = models.PositiveSmallIntegerField(_("order to call"), default=1)
 
     class Meta:
-        ordering = ["resident", "priority", "id"]
+        ordering = ["resident_id", "priority", "id"]
         verbose_name = _("emergency contact")
         verbose_name_plural = _("emergency contacts")
 
@@ -291,7 +313,9 @@ class EmergencyContact(models.Model):
 class Visit(models.Model):
     """探访: a recorded visit or call to a resident, by a grid worker or volunteer."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="visits", verbose_name=_("resident"))
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="visits", verbose_name=_("resident")
+    )
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("visitor")
     )
@@ -299,7 +323,12 @@ class Visit(models.Model):
     visited_at = models.DateTimeField(_("visited at"))
     note = models.TextField(_("note"), max_length=2000, blank=True)
     case = models.ForeignKey(
-        "cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("case raised")
+        "cases.Case",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case raised"),
     )
 
     class Meta:
@@ -315,7 +344,9 @@ class DataSubjectRequest(models.Model):
     """A resident's request under PIPL §44–47 to see, correct or delete their data; due in 15 working days."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=RequestKind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="data_requests", verbose_name=_("resident")
     )
@@ -340,3 +371,43 @@ class DataSubjectRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.resident_id}"
+
+
+class ExportRequest(models.Model):
+    """A registry export above the cap (SECURITY.md RL-03), waiting for a secretary's or street officer's approval."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        USED = "used", _("Downloaded")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    community = models.ForeignKey(
+        "org.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    filters = models.JSONField(_("filters"), default=dict)
+    rows = models.PositiveIntegerField(_("rows"))
+    unmasked = models.BooleanField(_("unmasked"), default=False)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export request")
+        verbose_name_plural = _("export requests")
+
+    def __str__(self) -> str:
+        return f"{self.requested_by} · {self.rows}"

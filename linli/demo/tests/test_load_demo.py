@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
 from shapely.geometry import Point, shape
 
 from linli.accounts.choices import Role
@@ -36,18 +35,6 @@ LOGINS = {
     "dept": (Role.DEPARTMENT, "城管委"),
     "reporter": (Role.REPORTER, "西宁道社区"),
 }
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the whole module (it takes a few seconds) and remove it afterwards."""
-    # the suite's fast hasher (conftest) is function-scoped; use it here too so `authenticate` can check the hash
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast:
-        out = StringIO()
-        call_command("load_demo", cases=200, stdout=out)
-        yield out.getvalue()
-        call_command("flush", interactive=False, verbosity=0)
 
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ CLOSE = ["grid_worker", "secretary"]
 TAGS = [
     ("dujulaoren", "独居老人", "resident", HANDLERS, False, False, 7),
     ("gaoling", "高龄", "resident", None, False, True, None),
-    ("kongchao", "空巢", "household", None, False, False, 14),
+    ("kongchao", "空巢", "household", None, False, False, None),
     ("dibao", "低保", "household", CLOSE, False, False, None),
     ("tekun", "特困", "resident", CLOSE, False, False, 14),
     ("canji", "残疾", "resident", CLOSE, True, False, None),

@@ -74,4 +74,70 @@
       if (navigator.geolocation) navigator.geolocation.getCurrentPosition(function (p) { setPoint(p.coords.latitude, p.coords.longitude); pm.setView([p.coords.latitude, p.coords.longitude], 16); });
     });
   }
+
+  // The registry: reveal dialogs (a reason, then one value in full), and intake's "this is the caller".
+  document.addEventListener("click", function (e) {
+    var opener = e.target.closest("[data-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog && dialog.showModal) {
+        dialog.showModal();
+        var first = dialog.querySelector("textarea, input:not([type=hidden])");
+        if (first) first.focus();
+      }
+      return;
+    }
+    var closer = e.target.closest("dialog [data-close]");
+    if (closer) { closer.closest("dialog").close(); return; }
+    var pick = e.target.closest("[data-pick-resident]");
+    if (pick) {
+      var input = document.getElementById("id_resident");
+      if (input) input.value = pick.dataset.pickResident;
+      document.querySelectorAll("[data-pick-resident]").forEach(function (b) {
+        b.setAttribute("aria-pressed", b === pick ? "true" : "false");
+        b.classList.toggle("primary", b === pick);
+      });
+      if (pick.dataset.urgent === "1") {
+        var urgent = document.querySelector("input[name=urgency][value=urgent]");
+        if (urgent) urgent.checked = true;
+      }
+      var note = document.getElementById("resident-picked");
+      if (note) {
+        note.textContent = pick.dataset.picked + (pick.dataset.why ? " " + pick.dataset.why : "");
+        note.hidden = false;
+      }
+    }
+  });
+  // A full value never stays on the page: closing the dialog forgets it and the reason typed.
+  document.querySelectorAll("dialog.reveal").forEach(function (dialog) {
+    dialog.addEventListener("close", function () {
+      var out = dialog.querySelector(".reveal-out");
+      if (out) out.innerHTML = "";
+      var form = dialog.querySelector("form");
+      if (form) form.reset();
+    });
+  });
+  // Fragments that explain a refusal (400 bad reason, 403 not allowed) are shown, not dropped.
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var status = e.detail.xhr.status, elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if ((status === 400 || status === 403) && elt && elt.closest("[data-swap-errors]")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  // A new lookup result forgets a caller who is no longer among the matches.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "resident-matches") return;
+    var input = document.getElementById("id_resident");
+    if (!input || !input.value) return;
+    var chosen = e.detail.target.querySelector('[data-pick-resident="' + input.value + '"]');
+    if (chosen) {
+      chosen.setAttribute("aria-pressed", "true");
+      chosen.classList.add("primary");
+    } else {
+      input.value = "";
+      var note = document.getElementById("resident-picked");
+      if (note) { note.hidden = true; note.textContent = ""; }
+    }
+  });
 })();

@@ -21,6 +21,7 @@ from linli.core.models import Notification
 from linli.demo import places
 from linli.demo.builder import PASSWORD, build_world, delete_demo, existing_demo_objects
 from linli.demo.history import Planner
+from linli.demo.registry import build_registry
 from linli.demo.replay import Replayer, replay_clock
 from linli.org.locator import locator
 
@@ -120,6 +121,8 @@ class Command(BaseCommand):
                 with replay_clock(now) as clock:
                     replayer = Replayer(world, plans, now, clock)
                     replayer.run()
+                # the resident registry, after the cases so that it leaves their random draws as they were
+                registry = build_registry(world, random.Random(f"registry-{options['seed']}"), now)
                 # what staff have long since seen is read; the last two days stay unread
                 Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at=None).update(
                     read_at=F("created_at") + timedelta(hours=2)
@@ -131,11 +134,11 @@ class Command(BaseCommand):
             ) from exc
         locator.invalidate()
         elapsed = time.monotonic() - started
-        self.report(world, replayer, elapsed)
+        self.report(world, replayer, registry, elapsed)
 
     # ---------------------------------------------------------------- the summary
 
-    def report(self, world, replayer, elapsed: float) -> None:
+    def report(self, world, replayer, registry, elapsed: float) -> None:
         out = self.stdout.write
         counts = dict(Case.objects.values_list("status").annotate(n=Count("id")))
         rates = kpis(Case.objects.all())
@@ -151,7 +154,30 @@ class Command(BaseCommand):
             f"  响应率 response rate {rates['response_rate']}%  ·  解决率 resolution rate {rates['resolution_rate']}%"
             f"  ·  满意率 satisfaction rate {rates['satisfaction_rate']}%  ·  超时 overdue open {rates['overdue']}"
         )
+        self.report_registry(registry)
         self.print_logins()
+
+    def report_registry(self, registry) -> None:
+        out = self.stdout.write
+        out(
+            f"  居民登记 resident registry: {registry.households} 户 households, {registry.residents} 名居民 current "
+            f"residents (+{registry.moved_out} 已迁出 moved out), {registry.units} 个单元 units, "
+            f"{registry.visits} 次探访 visits, {registry.contacts} 个紧急联系人 emergency contacts, "
+            f"in {registry.seconds:.1f} s."
+        )
+        width = max(_width(row.name) for row in registry.communities)
+        for row in registry.communities:
+            out(
+                f"    {_pad(row.name, width)}  {row.households:5d} 户 households  {row.residents:5d} 人 residents"
+                f"  60岁以上 aged 60+ {row.elderly_share:4.1f}%  独居老人 living alone {row.alone}"
+            )
+        out("  标签 tags: " + "  ".join(f"{name} {n}" for name, n in registry.tags.items()))
+        out(
+            f"  已撤销的标签 removed tags (history) {registry.removed_tags}  ·  今天到期或逾期的探访 visits due or "
+            f"overdue today {registry.due}  ·  关联到居民的案件 cases linked to their resident {registry.linked_cases}"
+        )
+        for named in registry.named:
+            out(f"  见报居民 resident from the seed pages: {named}")
 
     def print_logins(self) -> None:
         """The fixed demo logins with their roles and units, read back from the database."""
