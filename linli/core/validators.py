@@ -36,7 +36,6 @@ def mask_name(value: str) -> str:
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalize_id_number(value: str) -> str:
@@ -82,10 +81,16 @@ def id_number_gender(value: str) -> str:
     return "male" if int(normalize_id_number(value)[16]) % 2 else "female"
 
 
-def validate_mobile(value: str) -> None:
-    """A mainland mobile number (SECURITY.md IV-01)."""
-    if value and not _MOBILE.match(normalize_phone(value)):
-        raise ValidationError(_("Enter an 11-digit mobile number such as 13812345678."), code="phone")
+# A number a person can be reached on: a mobile, or a landline with or without its area code (not 110 or 12345).
+_PERSONAL_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+
+
+def validate_personal_phone(value: str) -> None:
+    """A resident's or contact's own phone: a mobile or a landline, never a short service number."""
+    if value and not _PERSONAL_PHONE.match(normalize_phone(value)):
+        raise ValidationError(
+            _("Enter a mobile number such as 13812345678 or a landline such as 022-23456789."), code="phone"
+        )
 
 
 def mask_id_number(value: str) -> str:

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.validators import validate_phone
+from linli.core.validators import validate_personal_phone
 
 from .choices import Field, Gender, Relationship, RequestKind, VisitKind
 
@@ -79,7 +79,7 @@ class ResidentEditForm(forms.Form):
         label=_("New phone"),
         max_length=20,
         required=False,
-        validators=[validate_phone],
+        validators=[validate_personal_phone],
         help_text=_("Leave empty to keep the current one."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
@@ -115,7 +115,7 @@ class ResidentCreateForm(forms.Form):
         label=_("Phone"),
         max_length=20,
         required=False,
-        validators=[validate_phone],
+        validators=[validate_personal_phone],
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     relationship = forms.ChoiceField(label=_("Relationship to the householder"), choices=Relationship.choices)
@@ -149,7 +149,7 @@ class EmergencyContactForm(forms.Form):
     phone = forms.CharField(
         label=_("Phone"),
         max_length=20,
-        validators=[validate_phone],
+        validators=[validate_personal_phone],
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     priority = forms.IntegerField(label=_("Order to call"), min_value=1, max_value=9, initial=1)
@@ -214,7 +214,7 @@ class DataRequestCloseForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     name = forms.CharField(label=_("Corrected name"), max_length=50, required=False)
     phone = forms.CharField(
-        label=_("Corrected phone"), max_length=20, required=False, validators=[validate_phone]
+        label=_("Corrected phone"), max_length=20, required=False, validators=[validate_personal_phone]
     )
     id_number = forms.CharField(label=_("Corrected ID number"), max_length=18, required=False)
     birth_date = forms.DateField(label=_("Corrected birth date"), widget=DATE, required=False)

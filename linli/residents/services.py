@@ -25,7 +25,7 @@ from linli.core.validators import (
     normalize_id_number,
     normalize_phone,
     validate_id_number,
-    validate_phone,
+    validate_personal_phone,
 )
 from linli.core.workdays import add_working_days
 
@@ -107,7 +107,7 @@ def _clean_resident(values: dict, *, exclude_pk: int | None = None, community=No
     if out.get("phone"):
         out["phone"] = normalize_phone(out["phone"])
         try:
-            validate_phone(out["phone"])
+            validate_personal_phone(out["phone"])
         except ValidationError as exc:
             raise InvalidInput(exc.messages[0], field="phone") from exc
     if out.get("gender") and out["gender"] not in Gender.values:
@@ -288,7 +288,7 @@ def emergency_contact_add(
     if not name:
         raise InvalidInput(_("Enter the contact's name."), field="name")
     try:
-        validate_phone(phone)
+        validate_personal_phone(phone)
     except ValidationError as exc:
         raise InvalidInput(exc.messages[0], field="phone") from exc
     if not phone:
