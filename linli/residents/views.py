@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -417,6 +417,24 @@ def _back_to(resident):
     return redirect("residents:detail", pk=resident.pk)
 
 
+def _act(request, form, act, *, done, back):
+    """Check the form, call one service with its data, say how it went, and go back where the person was."""
+    if not form.is_valid():
+        _form_error(request, form)
+        return back
+    try:
+        act(**form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done(form.cleaned_data) if callable(done) else done)
+    return back
+
+
+def _tag_set(data) -> str:
+    return _("Tag %(tag)s set.") % {"tag": data["tag"].name}
+
+
 @registry_page
 @require_POST
 def resident_edit(request, pk: int):
@@ -449,16 +467,8 @@ def resident_edit(request, pk: int):
 def resident_tag_add(request, pk: int):
     resident = selectors.get_resident_for_user(request.user, pk)
     form = TagAddForm(request.POST, tags=_resident_tags(request.user, resident))
-    if not form.is_valid():
-        _form_error(request, form)
-        return _back_to(resident)
-    try:
-        services.tag_add(actor=request.user, resident=resident, request=request, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Tag %(tag)s set.") % {"tag": form.cleaned_data["tag"].name})
-    return _back_to(resident)
+    act = partial(services.tag_add, actor=request.user, resident=resident, request=request)
+    return _act(request, form, act, done=_tag_set, back=_back_to(resident))
 
 
 def _remove_tag(request, assignments, back):
@@ -494,17 +504,14 @@ def resident_tag_remove(request, pk: int):
 @require_POST
 def resident_contact_add(request, pk: int):
     resident = selectors.get_resident_for_user(request.user, pk)
-    form = EmergencyContactForm(request.POST)
-    if not form.is_valid():
-        _form_error(request, form)
-        return _back_to(resident)
-    try:
-        services.emergency_contact_add(actor=request.user, resident=resident, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Emergency contact added."))
-    return _back_to(resident)
+    act = partial(services.emergency_contact_add, actor=request.user, resident=resident)
+    return _act(
+        request,
+        EmergencyContactForm(request.POST),
+        act,
+        done=_("Emergency contact added."),
+        back=_back_to(resident),
+    )
 
 
 @registry_page
@@ -512,16 +519,8 @@ def resident_contact_add(request, pk: int):
 def resident_care(request, pk: int):
     resident = selectors.get_resident_for_user(request.user, pk)
     form = CarePlanForm(request.POST, workers=_care_workers(resident.household))
-    if not form.is_valid():
-        _form_error(request, form)
-        return _back_to(resident)
-    try:
-        services.care_plan_set(actor=request.user, resident=resident, **form.cleaned_data)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Care plan saved."))
-    return _back_to(resident)
+    act = partial(services.care_plan_set, actor=request.user, resident=resident)
+    return _act(request, form, act, done=_("Care plan saved."), back=_back_to(resident))
 
 
 @registry_page
@@ -649,16 +648,8 @@ def household_member_add(request, pk: int):
 def household_tag_add(request, pk: int):
     household = selectors.get_household_for_user(request.user, pk)
     form = TagAddForm(request.POST, tags=_household_tags(request.user, household))
-    if not form.is_valid():
-        _form_error(request, form)
-    else:
-        try:
-            services.tag_add(actor=request.user, household=household, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Tag %(tag)s set.") % {"tag": form.cleaned_data["tag"].name})
-    return redirect("residents:household", pk=household.pk)
+    act = partial(services.tag_add, actor=request.user, household=household, request=request)
+    return _act(request, form, act, done=_tag_set, back=redirect("residents:household", pk=household.pk))
 
 
 @registry_page
