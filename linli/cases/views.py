@@ -20,6 +20,7 @@ from linli.core.errors import DomainError
 from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
 from linli.org.models import Building
+from linli.residents.models import Resident
 
 from . import services
 from .choices import OPEN_STATUSES, Action
@@ -115,8 +116,6 @@ def intake(request):
 
 
 def _resident_or_none(user, pk):
-    from linli.residents.models import Resident
-
     return Resident.objects.visible_to(user).filter(pk=pk).first() if pk else None
 
 
@@ -137,6 +136,9 @@ def case_detail(request, pk: int):
         "cases/detail.html",
         {
             "case": case,
+            # the link to the resident's record, for those who may open it
+            "resident_linked": bool(case.resident_id)
+            and Resident.objects.visible_to(request.user).filter(pk=case.resident_id).exists(),
             "timeline": case_timeline(case),
             "whistles": case.whistles.select_related("department"),
             "actions": actions,

@@ -363,6 +363,8 @@ class DataSubjectRequest(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    # Set once, when the deadline sweep first finds the request past its due date and tells the secretary.
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["status", "due_date", "id"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -704,3 +705,43 @@ def resident_anonymise(*, actor, resident: Resident, request=None) -> Resident:
     resident.refresh_from_db()
     audit("pi.anonymise", actor=actor, request=request, obj=resident)
     return resident
+
+
+def data_requests_sweep(*, now: datetime | None = None) -> int:
+    """Tell the secretary (and whoever took it in) once about each open request past its due date.
+
+    Run by the deadline monitor; a conditional UPDATE claims each request, so a second sweep or a second worker
+    never tells twice."""
+    from linli.accounts.models import RoleAssignment
+    from linli.core.models import Notification
+
+    now = now or _now()
+    late = DataSubjectRequest.objects.filter(
+        status=RequestStatus.OPEN,
+        due_date__lt=timezone.localtime(now).date(),
+        overdue_notified_at__isnull=True,
+    )
+    told = 0
+    for dsr in late.select_related("community"):
+        if not DataSubjectRequest.objects.filter(pk=dsr.pk, overdue_notified_at__isnull=True).update(
+            overdue_notified_at=now
+        ):
+            continue
+        recipients = set(
+            RoleAssignment.objects.filter(role=Role.SECRETARY, community_id=dsr.community_id).values_list(
+                "user_id", flat=True
+            )
+        ) | {dsr.received_by_id}
+        message = _("A data request (%(kind)s) was due on %(due)s and is still open.") % {
+            "kind": dsr.get_kind_display(),
+            "due": f"{dsr.due_date:%Y-%m-%d}",
+        }
+        url = reverse("residents:request", args=[dsr.pk])
+        Notification.objects.bulk_create(
+            [
+                Notification(recipient_id=uid, kind="data_request_overdue", message=message, url=url)
+                for uid in recipients
+            ]
+        )
+        told += 1
+    return told

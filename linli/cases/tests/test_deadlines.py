@@ -64,7 +64,12 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
     # "Restart": nothing in memory is kept; the sweep reads only the stored deadline columns.
     with time_machine.travel(case.resolution_due_at + timedelta(days=1), tick=False):
         counts = sweep_deadlines.call()
-    assert counts == {"response": 1, "resolution": 1, "idempotency_records_purged": 0}
+    assert counts == {
+        "response": 1,
+        "resolution": 1,
+        "idempotency_records_purged": 0,
+        "data_requests_overdue": 0,
+    }
 
 
 def test_the_monitor_keeps_exactly_one_sweep_waiting(world):

@@ -181,6 +181,20 @@ def test_a_data_request_is_due_in_15_working_days_across_national_day(world, reg
     assert AuditEntry.objects.filter(event="pi.request_create", object_id=str(dsr.pk)).count() == 1
 
 
+def test_an_overdue_data_request_is_flagged_to_the_secretary_once(world, registry):
+    from linli.core.models import Notification
+
+    with time_machine.travel(datetime(2026, 9, 28, 10, 0, tzinfo=TZ), tick=False):
+        dsr = services.data_request_create(actor=world.owner, resident=registry.li, kind="access")
+    assert services.data_requests_sweep(now=datetime(2026, 10, 23, 20, 0, tzinfo=TZ)) == 0  # due that day
+    late = datetime(2026, 10, 24, 9, 0, tzinfo=TZ)
+    assert services.data_requests_sweep(now=late) == 1
+    assert services.data_requests_sweep(now=late) == 0
+    told = Notification.objects.filter(kind="data_request_overdue")
+    assert {n.recipient for n in told} == {world.secretary, world.owner}
+    assert told[0].url == f"/residents/requests/{dsr.pk}/"
+
+
 def test_a_data_request_export_hands_over_everything_in_full(world, registry):
     dsr = services.data_request_create(actor=world.owner, resident=registry.han, kind="access")
     data = services.data_request_export(actor=world.owner, dsr=dsr)
