@@ -336,6 +336,7 @@ CASE_COLUMNS = (
     "lon",
     "reporter_name",
     "reporter_phone",
+    "reporter_phone_index",
     "created_by_id",
     "assignee_id",
     "received_at",
@@ -351,6 +352,28 @@ CASE_COLUMNS = (
     "version",
     "updated_at",
 )
+
+
+_RAW_KEYS = (os.urandom(16), os.urandom(32))  # this process's own SM4 and HMAC keys: the same work, any key
+
+
+def _protected_phone(phone: str) -> tuple[str, str]:
+    """The phone as intake stores it: SM4-GCM ciphertext and its HMAC-SM3 blind index (core.crypto's format)."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    nonce = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(_RAW_KEYS[0]), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(b"cases.case.reporter_phone")
+    body = encryptor.update(phone.encode()) + encryptor.finalize()
+    mac = hmac.HMAC(_RAW_KEYS[1], hashes.SM3())
+    mac.update(b"phone\x00" + phone.encode())
+    return (
+        "d1:" + base64.b64encode(nonce + body + encryptor.tag).decode(),
+        "i1." + mac.finalize()[:20].hex(),
+    )
 
 
 def _case_params(body: dict, grid: dict, world: dict, now, response_due, resolution_due) -> tuple:
@@ -369,7 +392,7 @@ def _case_params(body: dict, grid: dict, world: dict, now, response_due, resolut
         body["lat"],
         body["lon"],
         body["reporter_name"],
-        body["reporter_phone"],
+        *_protected_phone(body["reporter_phone"]),
         world["secretary"],
         grid["worker"],
         now,

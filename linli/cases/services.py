@@ -27,7 +27,7 @@ from linli.org.locator import locate_place, locator
 from linli.org.models import Building, Community, Department, Grid, Street
 from linli.residents.choices import REGISTRY_ROLES
 from linli.residents.models import Resident
-from linli.residents.selectors import needs_urgent_care
+from linli.residents.selectors import needs_urgent_care, residents_with_phone
 
 from .choices import (
     AWAITING_RESPONSE,
@@ -273,7 +273,7 @@ def case_create(
 
     if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
         raise NotAllowed(_("This place is outside your area."), field="grid")
-    resident = _reporting_resident(actor, resident, reporter_phone)
+    resident = _reporting_resident(actor, resident, reporter_phone, community)
     if urgency is None:
         urgency = Urgency.URGENT if resident is not None and needs_urgent_care(resident) else Urgency.NORMAL
 
@@ -330,16 +330,27 @@ def case_create(
     return case
 
 
-def _reporting_resident(actor: User, resident: Resident | None, phone: str) -> Resident | None:
-    """The resident the reporter is: the one given (if the actor may see them), or the only one with this phone."""
+def _reporting_resident(actor: User, resident: Resident | None, phone: str, community) -> Resident | None:
+    """The resident the reporter is: the one given (if the actor may see them), or the only current resident of
+    the case's community with this phone whom the actor may see (one indexed query: intake is a hot path)."""
     if resident is not None:
         if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
             raise InvalidInput(_("This resident is not in your area."), field="resident")
         return resident
-    if not phone or not actor.scope.roles & REGISTRY_ROLES:
+    scope = actor.scope
+    if not phone or community is None or not scope.roles & REGISTRY_ROLES:
         return None
-    found = list(Resident.objects.visible_to(actor).current().by_phone(phone)[:2])
-    return found[0] if len(found) == 1 else None
+    found = residents_with_phone(community.pk, phone)
+    if len(found) != 1:
+        return None
+    pk, grid_id, street_id = found[0]
+    visible = (
+        scope.is_admin
+        or community.pk in scope.community_ids
+        or street_id in scope.street_ids
+        or grid_id in scope.grid_ids
+    )
+    return Resident(pk=pk) if visible else None
 
 
 def case_number(received_at: datetime, pk: int) -> str:

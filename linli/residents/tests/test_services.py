@@ -328,3 +328,12 @@ def test_the_community_profile_is_computed_from_the_registry(world, registry):
         actor=world.owner, resident=registry.han, version=None, moved_out=date(2026, 11, 30)
     )
     assert selectors.community_profile(world.xiningdao)["population"] == 2
+
+
+def test_moving_a_building_to_another_grid_moves_its_households_with_it(world, registry, api):
+    world.building_1.grid = world.grid_b
+    world.building_1.save()
+    registry.home_a.refresh_from_db()
+    assert registry.home_a.grid == world.grid_b
+    assert api.as_(world.owner).get(f"/api/v1/residents/{registry.li.pk}/").status_code == 404
+    assert api.as_(world.colleague_worker).get(f"/api/v1/residents/{registry.li.pk}/").status_code == 200
