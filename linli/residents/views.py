@@ -8,12 +8,9 @@ personal data. What a viewer sees of a person is decided by the selectors (``pre
 from __future__ import annotations
 
 import json
-import uuid
 from functools import partial, wraps
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -31,7 +28,7 @@ from linli.accounts.models import User
 from linli.core.errors import DomainError, NotAllowed
 from linli.org.models import Building, Community, Grid
 
-from . import selectors, services
+from . import pending_imports, selectors, services
 from .choices import HANDLER_ROLES, URGENT_TAGS, RequestKind, RequestStatus, TagTarget
 from .forms import (
     CarePlanForm,
@@ -767,33 +764,18 @@ def data_request_close(request, pk: int):
 # ----------------------------------------------------------------------------- 6. the import wizard
 
 
-def _import_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _import_path(token) -> Path | None:
-    """The server-side copy named by the session's uuid (never a client-supplied path)."""
-    try:
-        name = uuid.UUID(str(token)).hex
-    except (ValueError, TypeError):
-        return None
-    return _import_dir() / f"{name}.xlsx"
-
-
 def _import_forget(request) -> None:
     pending = request.session.pop(IMPORT_KEY, None)
-    path = _import_path(pending.get("token")) if isinstance(pending, dict) else None
-    if path is not None:
-        path.unlink(missing_ok=True)
+    if isinstance(pending, dict):
+        pending_imports.forget(pending.get("token"))
 
 
-def _run_import(request, community, path: Path, *, commit: bool):
+def _run_import(request, community, sheet, *, commit: bool):
     from .importer import registry_import
 
-    with path.open("rb") as handle:
-        return registry_import(
-            actor=request.user, community=community, file=handle, commit=commit, request=request
-        )
+    return registry_import(
+        actor=request.user, community=community, file=sheet, commit=commit, request=request
+    )
 
 
 def _import_page(request, form, report=None, pending=None):
@@ -828,14 +810,14 @@ def import_wizard(request):
         return redirect("residents:import")
     if step == "commit":
         pending = request.session.get(IMPORT_KEY)
-        path = _import_path(pending.get("token")) if isinstance(pending, dict) else None
-        community = communities.filter(pk=pending.get("community")).first() if path else None
-        if path is None or community is None or not path.exists():
+        sheet = pending_imports.open_kept(pending.get("token")) if isinstance(pending, dict) else None
+        community = communities.filter(pk=pending.get("community")).first() if sheet else None
+        if sheet is None or community is None:
             _import_forget(request)
             messages.error(request, _("Upload the file again: the checked copy is gone."))
             return redirect("residents:import")
         try:
-            report = _run_import(request, community, path, commit=True)
+            report = _run_import(request, community, sheet, commit=True)
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect("residents:import")
@@ -850,21 +832,16 @@ def import_wizard(request):
     if not form.is_valid():
         return _import_page(request, form)
     _import_forget(request)
-    token = uuid.uuid4()
-    path = _import_path(token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        for chunk in form.cleaned_data["file"].chunks():
-            out.write(chunk)
+    token = pending_imports.keep(form.cleaned_data["file"])
     community = form.cleaned_data["community"]
     try:
-        report = _run_import(request, community, path, commit=False)
+        report = _run_import(request, community, pending_imports.open_kept(token), commit=False)
     except DomainError as exc:
-        path.unlink(missing_ok=True)
+        pending_imports.forget(token)
         form.add_error("file", str(exc.message))
         return _import_page(request, form)
     name = form.cleaned_data["file"].name.replace("\\", "/").rsplit("/", 1)[-1][:100]
-    pending = {"token": str(token), "community": community.pk, "community_name": community.name, "name": name}
+    pending = {"token": token, "community": community.pk, "community_name": community.name, "name": name}
     request.session[IMPORT_KEY] = pending
     return _import_page(request, ImportUploadForm(communities=communities), report=report, pending=pending)
 

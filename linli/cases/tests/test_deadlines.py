@@ -69,6 +69,7 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
         "resolution": 1,
         "idempotency_records_purged": 0,
         "data_requests_overdue": 0,
+        "import_sheets_purged": 0,
     }
 
 

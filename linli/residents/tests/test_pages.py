@@ -841,3 +841,25 @@ def test_households_have_their_own_404(world, registry):
     assert signed_in(world.owner).get(f"/residents/{registry.zhou.pk}/").status_code == 404
     assert signed_in(world.owner).get("/residents/households/999999/").status_code == 404
     assert Household.objects.count() == 4
+
+
+def test_the_kept_sheet_is_encrypted_on_disk_and_purged_when_abandoned(world, settings):
+    import os
+    import time
+
+    from linli.residents import pending_imports
+
+    sheet = _sheet([{"小区": "吉利花园", "楼栋": "1号楼", "房号": "301", "姓名": "李秀兰", "手机号": "13820001111"}])
+    client = signed_in(world.secretary)
+    client.post(
+        "/residents/import/",
+        {"step": "check", "community": world.xiningdao.pk, "file": SimpleUploadedFile("registry.xlsx", sheet)},
+    )
+    [kept] = (settings.MEDIA_ROOT / "imports").glob("*")
+    stored = kept.read_bytes()
+    assert b"13820001111" not in stored and not stored.startswith(b"PK")
+    assert pending_imports.purge() == 0
+    old = time.time() - 2 * 24 * 3600
+    os.utime(kept, (old, old))
+    assert pending_imports.purge() == 1 and not kept.exists()
+    assert pending_imports.open_kept("../../etc/passwd") is None
