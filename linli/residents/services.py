@@ -57,6 +57,7 @@ RESIDENT_FIELDS = (
 )
 HOUSEHOLD_FIELDS = ("floor", "room", "address", "tenure", "occupancy", "notes")
 ANONYMOUS_NAME = "已注销"
+MIN_REASON = 2  # "回访", "核对": two characters already say why in Chinese
 
 
 def _now() -> datetime:
@@ -383,8 +384,8 @@ def field_reveal(*, actor, subject, field: str, reason: str, request=None) -> st
     if not is_handler_here(actor, household):
         audit("pi.reveal", actor=actor, request=request, obj=subject, outcome="denied", field=field)
         raise NotAllowed(_("Your role sees this field masked only."), field="field")
-    if len(reason) < 4:
-        raise InvalidInput(_("Say why you need the full value (at least 4 characters)."), field="reason")
+    if len(reason) < MIN_REASON:
+        raise InvalidInput(_("Say why you need the full value (at least two characters)."), field="reason")
     value = {
         Field.ID_NUMBER: lambda: subject.id_number,
         Field.PHONE: lambda: subject.phone,
@@ -430,8 +431,10 @@ def registry_export(
     reason = (reason or "").strip()
     rows = list(residents[: settings.LINLI_EXPORT_MAX_ROWS + 1]) if approved is None else list(residents)
     if unmasked:
-        if len(reason) < 4:
-            raise InvalidInput(_("Say why you need the full values (at least 4 characters)."), field="reason")
+        if len(reason) < MIN_REASON:
+            raise InvalidInput(
+                _("Say why you need the full values (at least two characters)."), field="reason"
+            )
         if not all(is_handler_here(actor, r.household) for r in rows):
             audit(
                 "registry.export",

@@ -849,11 +849,17 @@ def test_the_kept_sheet_is_encrypted_on_disk_and_purged_when_abandoned(world, se
 
     from linli.residents import pending_imports
 
-    sheet = _sheet([{"小区": "吉利花园", "楼栋": "1号楼", "房号": "301", "姓名": "李秀兰", "手机号": "13820001111"}])
+    sheet = _sheet(
+        [{"小区": "吉利花园", "楼栋": "1号楼", "房号": "301", "姓名": "李秀兰", "手机号": "13820001111"}]
+    )
     client = signed_in(world.secretary)
     client.post(
         "/residents/import/",
-        {"step": "check", "community": world.xiningdao.pk, "file": SimpleUploadedFile("registry.xlsx", sheet)},
+        {
+            "step": "check",
+            "community": world.xiningdao.pk,
+            "file": SimpleUploadedFile("registry.xlsx", sheet),
+        },
     )
     [kept] = (settings.MEDIA_ROOT / "imports").glob("*")
     stored = kept.read_bytes()

@@ -203,3 +203,10 @@ def test_the_resident_list_costs_the_same_queries_for_two_people_or_forty(world,
     with CaptureQueriesContext(connection) as forty:
         assert client.get("/api/v1/residents/").json()["count"] == 40
     assert len(forty) == len(two) <= 10
+
+
+def test_a_two_character_reason_is_enough_in_chinese_but_one_is_not(world, registry, api):
+    url = f"/api/v1/residents/{registry.li.pk}/reveal/"
+    client = api.as_(world.owner)
+    assert client.post(url, {"field": "phone", "reason": "查"}).status_code == 400
+    assert client.post(url, {"field": "phone", "reason": "回访"}).json()["value"] == "13820001111"
