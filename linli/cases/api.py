@@ -15,6 +15,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from linli.accounts.models import User
+from linli.core.api import parse_input
 from linli.core.cache import ProcessCache
 from linli.core.errors import Conflict, DomainError, InvalidInput
 from linli.core.idempotency import idempotent
@@ -404,12 +405,6 @@ class FeedbackIn(serializers.Serializer):
 # ---------------------------------------------------------------- views
 
 
-def _parse(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class CaseListCreate(ListAPIView):
     serializer_class = CaseOut
 
@@ -469,7 +464,7 @@ class CaseListCreate(ListAPIView):
     @extend_schema(request=CaseCreateIn, responses={201: CaseOut})
     def post(self, request):
         def handler():
-            data = _parse(CaseCreateIn, request)
+            data = parse_input(CaseCreateIn, request)
             photos = check_uploads(data.pop("photos"))
             case = services.case_create(actor=request.user, attachments=photos, **data)
             return Response(case_out(case, request), status=status.HTTP_201_CREATED)
@@ -491,7 +486,7 @@ class CaseTransition(GenericAPIView):
     @extend_schema(request=TransitionIn, responses={200: CaseDetailOut, 409: dict})
     def post(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
-        data = _parse(TransitionIn, request)
+        data = parse_input(TransitionIn, request)
         photos = check_uploads(data.pop("photos"))
         into = find_case_for_user(request.user, data.pop("into", None))
         try:
@@ -513,7 +508,7 @@ class CaseWhistles(GenericAPIView):
         case = get_case_for_user(request.user, pk)
 
         def handler():
-            data = _parse(WhistleIn, request)
+            data = parse_input(WhistleIn, request)
             try:
                 whistle = services.whistle_blow(case=case, actor=request.user, **data)
             except Conflict as exc:
@@ -529,7 +524,7 @@ class CaseFeedback(GenericAPIView):
     @extend_schema(request=FeedbackIn, responses={200: CaseDetailOut})
     def post(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
-        data = _parse(FeedbackIn, request)
+        data = parse_input(FeedbackIn, request)
         try:
             case = services.case_record_feedback(case=case, actor=request.user, **data)
         except Conflict as exc:
@@ -546,7 +541,7 @@ class _WhistleStep(GenericAPIView):
 
     def post(self, request, pk: int):
         whistle = get_whistle_for_user(request.user, pk)
-        data = _parse(self.input_class, request)
+        data = parse_input(self.input_class, request)
         try:
             whistle = self.call(whistle, request.user, data)
         except Conflict as exc:

@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: structured errors."""
+"""API plumbing shared by every app: parsing input and structured errors."""
 
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -13,6 +13,13 @@ def _first_field(detail) -> str | None:
         for key in detail:
             return None if key == "non_field_errors" else str(key)
     return None
+
+
+def parse_input(serializer_class, request, **kwargs) -> dict:
+    """The request body checked by an input serializer; a bad one raises the structured 400."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
 def exception_handler(exc, context):

@@ -40,6 +40,8 @@ from linli.residents.models import (
     Tag,
     TagAssignment,
     Visit,
+    compose_address,
+    visit_due_date,
 )
 
 from . import stories as S
@@ -1117,7 +1119,7 @@ class RegistryBuilder:
                 street_id=community.street_id,
                 floor=home.floor,
                 room=home.room,
-                address=f"{b.compound.name}{b.name}{home.unit.name}{home.room}",
+                address=compose_address(b.compound.name, b.name, home.unit.name, home.room),
                 tenure=home.tenure,
                 occupancy=home.occupancy,
             )
@@ -1145,9 +1147,7 @@ class RegistryBuilder:
                     r = p.resident
                     r.care_worker, r.visit_every_days = p.care
                     r.last_visit_at = p.last_visit
-                    r.next_visit_due = timezone.localtime(p.last_visit).date() + timedelta(
-                        days=r.visit_every_days
-                    )
+                    r.next_visit_due = visit_due_date(p.last_visit, r.visit_every_days)
                 rows.append(p.resident)
         return rows
 

@@ -15,24 +15,28 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
+from linli.core.api import parse_input
 from linli.core.errors import InvalidInput
 from linli.core.idempotency import idempotent
-from linli.org.models import Building, Community
+from linli.org.models import Building
+from linli.org.selectors import communities_for
 
 from . import selectors, services
 from .choices import Field, Gender, Occupancy, Relationship, RequestKind, Tenure, VisitKind
 from .models import DataSubjectRequest, Tag, TagAssignment
 
 
-def _parse(serializer_class, request, **kwargs):
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+# An endpoint of the registry: signed in (401 otherwise) and holding a registry role (404 otherwise). A comment,
+# not a docstring: drf-spectacular would print a docstring as every endpoint's description.
+class RegistryView(GenericAPIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not selectors.may_use_registry(request.user):
+            raise Http404
 
 
-def _registry_user(request) -> None:
-    if not selectors.may_use_registry(request.user):
-        raise Http404
+class RegistryListView(RegistryView, ListAPIView):
+    pass
 
 
 def _no_store(response):
@@ -246,11 +250,10 @@ def _int_param(request, name: str) -> int | None:
     return int(value)
 
 
-class HouseholdListCreate(ListAPIView):
+class HouseholdListCreate(RegistryListView):
     serializer_class = HouseholdOut
 
     def get_queryset(self):
-        _registry_user(self.request)
         return selectors.household_list(
             self.request.user,
             grid=_int_param(self.request, "grid"),
@@ -263,10 +266,9 @@ class HouseholdListCreate(ListAPIView):
 
     @extend_schema(request=HouseholdIn, responses={201: HouseholdOut})
     def post(self, request):
-        _registry_user(request)
 
         def handler():
-            data = _parse(HouseholdIn, request)
+            data = parse_input(HouseholdIn, request)
             unit_name = data.pop("unit").strip()
             building = data["building"]
             unit = building.units.get_or_create(name=unit_name)[0] if unit_name else None
@@ -277,36 +279,33 @@ class HouseholdListCreate(ListAPIView):
         return idempotent(request, scope="household_create", handler=handler)
 
 
-class HouseholdDetail(GenericAPIView):
+class HouseholdDetail(RegistryView):
     serializer_class = HouseholdOut
 
     def get(self, request, pk: int):
-        _registry_user(request)
         household = selectors.get_household_for_user(request.user, pk)
         body = HouseholdOut(household, context={"request": request}).data
-        body["residents"] = resident_out(request, household.residents.current())
+        body["residents"] = resident_out(request, selectors.with_live_tags(household.residents.current()))
         return _no_store(Response(body))
 
 
-class HouseholdReveal(GenericAPIView):
+class HouseholdReveal(RegistryView):
     serializer_class = RevealAddressIn
 
     @extend_schema(request=RevealAddressIn, responses={200: dict})
     def post(self, request, pk: int):
-        _registry_user(request)
         household = selectors.get_household_for_user(request.user, pk)
-        data = _parse(RevealAddressIn, request)
+        data = parse_input(RevealAddressIn, request)
         value = services.field_reveal(
             actor=request.user, subject=household, field=Field.ADDRESS, reason=data["reason"], request=request
         )
         return _no_store(Response({"field": Field.ADDRESS, "value": value}))
 
 
-class ResidentListCreate(ListAPIView):
+class ResidentListCreate(RegistryListView):
     serializer_class = ResidentOut
 
     def get_queryset(self):
-        _registry_user(self.request)
         params = self.request.query_params
         return selectors.resident_list(
             self.request.user,
@@ -327,10 +326,9 @@ class ResidentListCreate(ListAPIView):
 
     @extend_schema(request=ResidentCreateIn, responses={201: ResidentOut})
     def post(self, request):
-        _registry_user(request)
 
         def handler():
-            data = _parse(ResidentCreateIn, request)
+            data = parse_input(ResidentCreateIn, request)
             household = selectors.get_household_for_user(request.user, data.pop("household"))
             resident = services.resident_create(
                 actor=request.user, household=household, request=request, **data
@@ -340,28 +338,22 @@ class ResidentListCreate(ListAPIView):
         return idempotent(request, scope="resident_create", handler=handler)
 
 
-class ResidentDetail(GenericAPIView):
+class ResidentDetail(RegistryView):
     serializer_class = ResidentOut
 
     def get(self, request, pk: int):
-        _registry_user(request)
         resident = selectors.get_resident_for_user(request.user, pk)
         body = resident_out(request, [resident])[0]
         body["emergency_contacts"] = selectors.emergency_contacts_seen_by(request.user, resident)
-        from linli.cases.models import Case
-
         body["cases"] = list(
-            Case.objects.visible_to(request.user)
-            .filter(resident=resident)
-            .values("id", "number", "title", "status")
+            selectors.resident_cases(request.user, resident).values("id", "number", "title", "status")
         )
         return _no_store(Response(body))
 
     @extend_schema(request=ResidentUpdateIn, responses={200: ResidentOut, 409: dict})
     def patch(self, request, pk: int):
-        _registry_user(request)
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = _parse(ResidentUpdateIn, request, partial=True)
+        data = parse_input(ResidentUpdateIn, request, partial=True)
         version = data.pop("version", None)
         if version is None:
             raise InvalidInput(_("Send the version you last read."), field="version")
@@ -371,7 +363,7 @@ class ResidentDetail(GenericAPIView):
         return _no_store(Response(resident_out(request, [resident])[0]))
 
 
-class ResidentReveal(GenericAPIView):
+class ResidentReveal(RegistryView):
     serializer_class = RevealIn
 
     @extend_schema(
@@ -383,24 +375,22 @@ class ResidentReveal(GenericAPIView):
         },
     )
     def post(self, request, pk: int):
-        _registry_user(request)
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = _parse(RevealIn, request)
+        data = parse_input(RevealIn, request)
         value = services.field_reveal(
             actor=request.user, subject=resident, field=data["field"], reason=data["reason"], request=request
         )
         return _no_store(Response({"field": data["field"], "value": value}))
 
 
-class ResidentLookup(GenericAPIView):
+class ResidentLookup(RegistryView):
     """Find residents by phone or ID number (exact, through the blind index) within the viewer's scope."""
 
     serializer_class = LookupIn
 
     @extend_schema(request=LookupIn, responses={200: ResidentOut(many=True)})
     def post(self, request):
-        _registry_user(request)
-        data = _parse(LookupIn, request)
+        data = parse_input(LookupIn, request)
         qs = selectors.resident_list(request.user, phone=data["phone"]) if data["phone"] else None
         if data["id_number"]:
             by_id = selectors.resident_list(request.user).by_id_number(data["id_number"])
@@ -413,14 +403,13 @@ class ResidentLookup(GenericAPIView):
         return _no_store(Response(body))
 
 
-class ResidentTags(GenericAPIView):
+class ResidentTags(RegistryView):
     serializer_class = TagIn
 
     @extend_schema(request=TagIn, responses={201: ResidentOut})
     def post(self, request, pk: int):
-        _registry_user(request)
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = _parse(TagIn, request)
+        data = parse_input(TagIn, request)
         tag = data.pop("tag")
         subject = {"household": resident.household} if tag.target == "household" else {"resident": resident}
         services.tag_add(actor=request.user, tag=tag, request=request, **subject, **data)
@@ -428,12 +417,11 @@ class ResidentTags(GenericAPIView):
         return Response(resident_out(request, [resident])[0], status=status.HTTP_201_CREATED)
 
 
-class TagAssignmentRemove(GenericAPIView):
+class TagAssignmentRemove(RegistryView):
     serializer_class = ResidentOut
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, pk: int):
-        _registry_user(request)
         try:
             assignment = TagAssignment.objects.select_related("resident__household", "household", "tag").get(
                 pk=pk
@@ -457,37 +445,34 @@ class TagDefinitionOut(serializers.Serializer):
     has_grade = serializers.BooleanField()
 
 
-class TagList(ListAPIView):
+class TagList(RegistryListView):
     serializer_class = TagDefinitionOut
     pagination_class = None
 
     def get_queryset(self):
-        _registry_user(self.request)
         return Tag.objects.all()
 
     def list(self, request, *args, **kwargs):
-        rows = Tag.objects.values("code", "name", "target", "sensitivity", "derived", "has_grade")
+        rows = self.get_queryset().values("code", "name", "target", "sensitivity", "derived", "has_grade")
         return Response(list(rows))
 
 
-class ResidentVisits(GenericAPIView):
+class ResidentVisits(RegistryView):
     serializer_class = VisitIn
 
     @extend_schema(request=VisitIn, responses={201: ResidentOut})
     def post(self, request, pk: int):
-        _registry_user(request)
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = _parse(VisitIn, request)
+        data = parse_input(VisitIn, request)
         services.visit_record(actor=request.user, resident=resident, **data)
         resident.refresh_from_db()
         return Response(resident_out(request, [resident])[0], status=status.HTTP_201_CREATED)
 
 
-class VisitsDue(ListAPIView):
+class VisitsDue(RegistryListView):
     serializer_class = ResidentOut
 
     def get_queryset(self):
-        _registry_user(self.request)
         return selectors.visits_due(self.request.user)
 
     def list(self, request, *args, **kwargs):
@@ -514,42 +499,31 @@ class CommunityProfileOut(serializers.Serializer):
     as_of = serializers.DateField()
 
 
-class CommunityProfile(GenericAPIView):
+class CommunityProfile(RegistryView):
     """社区档案: computed from the registry and the org tree, never typed."""
 
     serializer_class = CommunityProfileOut
 
     def get(self, request, pk: int):
-        _registry_user(request)
-        scope = request.user.scope
-        visible = (
-            Community.objects.all()
-            if scope.is_admin
-            else Community.objects.filter(pk__in=scope.community_ids | scope.grid_community_ids)
-            | Community.objects.filter(street_id__in=scope.street_ids)
-        )
-        community = visible.filter(pk=pk).first()
+        community = communities_for(request.user).filter(pk=pk).first()
         if community is None:
             raise Http404
         figures = selectors.community_profile(community)
-        figures.pop("householders", None)
         figures["community"], figures["name"] = community.pk, community.name
         return Response(self.serializer_class(figures).data)
 
 
-class DataRequestListCreate(ListAPIView):
+class DataRequestListCreate(RegistryListView):
     serializer_class = DataRequestOut
 
     def get_queryset(self):
-        _registry_user(self.request)
         return selectors.data_requests_for(self.request.user)
 
     @extend_schema(request=DataRequestIn, responses={201: DataRequestOut})
     def post(self, request):
-        _registry_user(request)
 
         def handler():
-            data = _parse(DataRequestIn, request)
+            data = parse_input(DataRequestIn, request)
             resident = selectors.get_resident_for_user(request.user, data.pop("resident"))
             dsr = services.data_request_create(actor=request.user, resident=resident, request=request, **data)
             return Response(
@@ -559,29 +533,27 @@ class DataRequestListCreate(ListAPIView):
         return idempotent(request, scope="data_request_create", handler=handler)
 
 
-class DataRequestExport(GenericAPIView):
+class DataRequestExport(RegistryView):
     serializer_class = DataRequestOut
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
-        _registry_user(request)
         dsr = selectors.get_data_request_for_user(request.user, pk)
         return _no_store(Response(services.data_request_export(actor=request.user, dsr=dsr, request=request)))
 
 
-class DataRequestClose(GenericAPIView):
+class DataRequestClose(RegistryView):
     serializer_class = DataRequestCloseIn
 
     @extend_schema(request=DataRequestCloseIn, responses={200: DataRequestOut})
     def post(self, request, pk: int):
-        _registry_user(request)
         dsr = selectors.get_data_request_for_user(request.user, pk)
-        data = _parse(DataRequestCloseIn, request)
+        data = parse_input(DataRequestCloseIn, request)
         dsr = services.data_request_close(actor=request.user, dsr=dsr, request=request, **data)
         return Response(DataRequestOut(dsr, context={"request": request}).data)
 
 
-class ResidentExport(GenericAPIView):
+class ResidentExport(RegistryView):
     """The filtered list as .xlsx; masked unless ``unmasked`` with a reason; above the cap it waits for approval."""
 
     serializer_class = ExportIn
@@ -594,8 +566,7 @@ class ResidentExport(GenericAPIView):
         },
     )
     def post(self, request):
-        _registry_user(request)
-        data = _parse(ExportIn, request)
+        data = parse_input(ExportIn, request)
         unmasked, reason = data.pop("unmasked"), data.pop("reason")
         filters = {k: v for k, v in data.items() if v not in (None, "", False)}
         residents = selectors.resident_list(request.user, **{**filters, "tag": filters.get("tag")})

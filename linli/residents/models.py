@@ -6,9 +6,12 @@ for exact lookup. Scoping lives in ``visible_to`` on the querysets, as for cases
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.fields import BlindIndexField, EncryptedTextField
@@ -109,6 +112,20 @@ class Household(models.Model):
 
 def room_key(building_id, unit_id, room: str) -> str:
     return f"{building_id}/{unit_id or ''}/{(room or '').strip()}"
+
+
+def compose_address(compound: str, building: str, unit: str, room: str) -> str:
+    """The address a household gets when none is given: 吉利花园1号楼2单元301."""
+    return f"{compound}{building}{unit}{(room or '').strip()}"
+
+
+def visit_due_date(last_visit_at, every_days: int | None):
+    """When the next visit is due: a cadence after the last visit, today if there was none, never without one."""
+    if not every_days:
+        return None
+    if last_visit_at is None:
+        return timezone.localdate()
+    return timezone.localtime(last_visit_at).date() + timedelta(days=every_days)
 
 
 class ResidentQuerySet(models.QuerySet):

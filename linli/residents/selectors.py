@@ -22,7 +22,6 @@ from .choices import (
     URGENT_TAGS,
     VERY_OLD_AGE,
     VERY_OLD_TAG,
-    Relationship,
 )
 from .models import DataSubjectRequest, EmergencyContact, Household, Resident, Tag, TagAssignment
 
@@ -140,6 +139,18 @@ def resident_list(
     ).prefetch_related(*_live_tags())
 
 
+def with_live_tags(residents):
+    """Residents with their own and their household's live tags in two queries, as present_resident reads them."""
+    return residents.select_related("household").prefetch_related(*_live_tags())
+
+
+def resident_cases(user, resident: Resident):
+    """The resident's cases, as far as the viewer may see them."""
+    from linli.cases.models import Case
+
+    return Case.objects.visible_to(user).filter(resident=resident)
+
+
 def _live_tags(prefix: str = "") -> list[Prefetch]:
     """The live tags of residents (and their households) in one query each, for present_resident."""
     return [
@@ -149,7 +160,10 @@ def _live_tags(prefix: str = "") -> list[Prefetch]:
 
 
 def needs_urgent_care(resident: Resident) -> bool:
-    """独居老人, 失能, 半失能: their calls are urgent by default."""
+    """独居老人, 失能, 半失能: their calls are urgent by default (from the prefetched live tags when there are)."""
+    live = getattr(resident, "live_tags", None)
+    if live is not None:
+        return any(a.tag.code in URGENT_TAGS for a in live)
     return TagAssignment.objects.filter(
         resident=resident, removed_at__isnull=True, tag__code__in=URGENT_TAGS
     ).exists()
@@ -429,7 +443,6 @@ def community_profile(community, *, on: date | None = None) -> dict:
         "very_old": figures["very_old"],
         "party_members": figures["party_members"],
         "living_alone": figures["living_alone"],
-        "householders": people.filter(relationship=Relationship.HEAD).count(),
         "as_of": on,
     }
 

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.choices import Role
+from linli.cases.choices import Channel
+from linli.cases.services import case_create, grid_worker
 from linli.core.audit import audit
 from linli.core.errors import Conflict, InvalidInput, NotAllowed
 from linli.core.fields import index_candidates
@@ -40,6 +42,8 @@ from .models import (
     Tag,
     TagAssignment,
     Visit,
+    compose_address,
+    visit_due_date,
 )
 from .selectors import is_handler_here, may_use_registry, present_resident, resident_list, roles_here
 
@@ -55,7 +59,6 @@ RESIDENT_FIELDS = (
     "moved_out",
     "notes",
 )
-HOUSEHOLD_FIELDS = ("floor", "room", "address", "tenure", "occupancy", "notes")
 ANONYMOUS_NAME = "已注销"
 MIN_REASON = 2  # "回访", "核对": two characters already say why in Chinese
 
@@ -78,7 +81,7 @@ def _check_version(obj, version: int | None) -> None:
         )
 
 
-def _clean_resident(values: dict, *, exclude_pk: int | None = None, community=None) -> dict:
+def _clean_resident(values: dict, *, exclude_pk: int | None = None) -> dict:
     """Validate and normalise resident input; birth date and gender follow the ID number when they are missing."""
     out = dict(values)
     if "name" in out:
@@ -145,7 +148,8 @@ def household_create(
         street_id=community.street_id,
         floor=floor,
         room=(room or "").strip(),
-        address=address or f"{building.compound.name}{building.name}{unit.name if unit else ''}{room}",
+        address=address
+        or compose_address(building.compound.name, building.name, unit.name if unit else "", room),
         tenure=tenure,
         occupancy=occupancy,
         notes=notes,
@@ -157,24 +161,6 @@ def household_create(
         raise InvalidInput(_("This room is already registered as a household."), field="room")
     household.save()
     audit("registry.household_create", actor=actor, request=request, obj=household)
-    return household
-
-
-@transaction.atomic
-def household_update(
-    *, actor, household: Household, version: int | None, request=None, **changes
-) -> Household:
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    _require_handler(actor, household)
-    _check_version(household, version)
-    for key, value in changes.items():
-        if key not in HOUSEHOLD_FIELDS:
-            raise InvalidInput(_("This field cannot be changed here."), field=key)
-        setattr(household, key, value)
-    household.version = F("version") + 1
-    household.save()
-    household.refresh_from_db()
-    audit("registry.household_update", actor=actor, request=request, obj=household, fields=sorted(changes))
     return household
 
 
@@ -235,7 +221,7 @@ def tag_add(
         )
     if not tag.visible_for(roles_here(actor, place)):
         raise NotAllowed(_("Your role may not see or set this tag."), field="tag")
-    if tag.has_grade is False and grade:
+    if not tag.has_grade and grade:
         raise InvalidInput(_("This tag has no grade."), field="grade")
     subject = {"resident": resident} if resident is not None else {"household": household}
     if TagAssignment.objects.filter(tag=tag, removed_at__isnull=True, **subject).exists():
@@ -248,7 +234,7 @@ def tag_add(
             actor=actor,
             resident=resident,
             visit_every_days=tag.visit_every_days,
-            care_worker=resident.care_worker or _grid_worker_of(place),
+            care_worker=resident.care_worker or (grid_worker(place.grid_id) if place.grid_id else None),
         )
     return assignment
 
@@ -264,18 +250,6 @@ def tag_remove(*, actor, assignment: TagAssignment, request=None) -> TagAssignme
         assignment.removed_at, assignment.removed_by = _now(), actor
         assignment.save(update_fields=["removed_at", "removed_by"])
     return assignment
-
-
-def _grid_worker_of(household: Household):
-    from linli.accounts.models import User
-
-    if household.grid_id is None:
-        return None
-    return (
-        User.objects.filter(roles__role=Role.GRID_WORKER, roles__grid_id=household.grid_id, is_active=True)
-        .order_by("pk")
-        .first()
-    )
 
 
 # ----------------------------------------------------------------------------- care
@@ -319,11 +293,7 @@ def care_plan_set(*, actor, resident: Resident, visit_every_days: int | None, ca
 
 
 def _next_due(resident: Resident) -> date | None:
-    if not resident.visit_every_days:
-        return None
-    if resident.last_visit_at is None:
-        return timezone.localdate()
-    return timezone.localtime(resident.last_visit_at).date() + timedelta(days=resident.visit_every_days)
+    return visit_due_date(resident.last_visit_at, resident.visit_every_days)
 
 
 @transaction.atomic
@@ -344,14 +314,12 @@ def visit_record(
         raise InvalidInput(_("A visit cannot be in the future."), field="visited_at")
     case = None
     if raise_case:
-        from linli.cases.services import case_create
-
         case = case_create(
             actor=actor,
             title=raise_case["title"],
             category=raise_case["category"],
             description=raise_case.get("description", ""),
-            channel="patrol",
+            channel=Channel.PATROL,
             building=resident.household.building,
             reporter_name=resident.name,
             reporter_phone=resident.phone,
@@ -516,16 +484,11 @@ def registry_export(
 def export_decide(*, actor, export: ExportRequest, approve: bool, request=None) -> ExportRequest:
     """A secretary (of the community) or street officer approves or refuses someone else's large export."""
     export = ExportRequest.objects.select_for_update().get(pk=export.pk)
-    scope = actor.scope
     if export.status != ExportRequest.Status.PENDING:
         raise Conflict(_("This export request was already decided."))
     if export.requested_by_id == actor.pk:
         raise NotAllowed(_("Someone other than the requester must approve an export."))
-    if export.community_id is not None:
-        may = export.community_id in scope.community_ids or _community_street(export) in scope.street_ids
-    else:  # several communities: a street officer of the requester's street
-        may = bool(scope.street_ids & export.requested_by.scope.street_ids)
-    if not may:
+    if not may_decide_export(actor, export):
         raise NotAllowed(_("Only the community's secretary or its street office may decide this export."))
     export.status = ExportRequest.Status.APPROVED if approve else ExportRequest.Status.REFUSED
     export.decided_by, export.decided_at = actor, _now()
@@ -559,10 +522,15 @@ def export_download(*, actor, export: ExportRequest, request=None) -> bytes:
     )
 
 
-def _community_street(export: ExportRequest) -> int | None:
-    from linli.org.models import Community
-
-    return Community.objects.filter(pk=export.community_id).values_list("street_id", flat=True).first()
+def may_decide_export(user, export: ExportRequest) -> bool:
+    """Someone other than the requester who answers for the rows: the community's secretary or its street office
+    (for rows of several communities, a street officer of the requester's street)."""
+    if export.requested_by_id == user.pk:
+        return False
+    scope = user.scope
+    if export.community_id is not None:
+        return export.community_id in scope.community_ids or export.community.street_id in scope.street_ids
+    return bool(scope.street_ids & export.requested_by.scope.street_ids)
 
 
 # ----------------------------------------------------------------------------- data-subject rights (PIPL)

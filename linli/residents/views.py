@@ -25,8 +25,10 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.choices import Role
 from linli.accounts.models import User
+from linli.cases.models import Category
 from linli.core.errors import DomainError, NotAllowed
-from linli.org.models import Building, Community, Grid
+from linli.org.models import Community
+from linli.org.selectors import buildings_for, communities_for, grids_for
 
 from . import pending_imports, selectors, services
 from .choices import HANDLER_ROLES, URGENT_TAGS, RequestKind, RequestStatus, TagTarget
@@ -47,6 +49,8 @@ from .forms import (
     TagRemoveForm,
     VisitForm,
 )
+from .importer import import_template as import_template_bytes
+from .importer import registry_import
 from .models import ExportRequest, Tag
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -88,40 +92,6 @@ def _attachment(content: bytes, *, content_type: str, filename: str, fallback: s
 # ----------------------------------------------------------------------------- what the viewer may choose from
 
 
-def _grids_for(user):
-    scope = user.scope
-    qs = Grid.objects.select_related("community").order_by("community__name", "code")
-    if scope.is_admin:
-        return qs
-    return qs.filter(
-        Q(pk__in=scope.grid_ids)
-        | Q(community_id__in=scope.community_ids)
-        | Q(community__street_id__in=scope.street_ids)
-    )
-
-
-def _buildings_for(user):
-    scope = user.scope
-    qs = Building.objects.select_related("compound").order_by("compound__name", "name")
-    if scope.is_admin:
-        return qs
-    return qs.filter(
-        Q(grid_id__in=scope.grid_ids)
-        | Q(compound__community_id__in=scope.community_ids)
-        | Q(compound__community__street_id__in=scope.street_ids)
-    )
-
-
-def _communities_for(user):
-    scope = user.scope
-    qs = Community.objects.order_by("name")
-    if scope.is_admin:
-        return qs
-    return qs.filter(
-        Q(pk__in=scope.community_ids) | Q(pk__in=scope.grid_community_ids) | Q(street_id__in=scope.street_ids)
-    )
-
-
 def _import_communities(user):
     scope = user.scope
     qs = Community.objects.order_by("name")
@@ -139,7 +109,7 @@ def _tags_offered(user) -> list[Tag]:
 
 
 def _filter_form(user, data, form_class=ListFilterForm):
-    return form_class(data, grids=_grids_for(user), buildings=_buildings_for(user), tags=_tags_offered(user))
+    return form_class(data, grids=grids_for(user), buildings=buildings_for(user), tags=_tags_offered(user))
 
 
 _NO_FILTERS = {"grid": None, "building": None, "tag": None, "name": "", "include_moved_out": False}
@@ -247,19 +217,6 @@ def _exports_seen_by(user):
     return ExportRequest.objects.filter(q).select_related("requested_by", "decided_by", "community")
 
 
-def _may_decide(user, export_request: ExportRequest) -> bool:
-    scope = user.scope
-    return (
-        export_request.status == ExportRequest.Status.PENDING
-        and export_request.requested_by_id != user.pk
-        and export_request.community_id is not None
-        and (
-            export_request.community_id in scope.community_ids
-            or export_request.community.street_id in scope.street_ids
-        )
-    )
-
-
 @registry_page
 def exports(request):
     user = request.user
@@ -267,7 +224,7 @@ def exports(request):
     rows = [
         {
             "item": e,
-            "may_decide": _may_decide(user, e),
+            "may_decide": e.status == ExportRequest.Status.PENDING and services.may_decide_export(user, e),
             "may_download": e.requested_by_id == user.pk and e.status == ExportRequest.Status.APPROVED,
         }
         for e in page
@@ -296,9 +253,6 @@ def export_decide(request, pk: int):
     return redirect("residents:exports")
 
 
-_FILTER_KEYS = services.EXPORT_FILTERS
-
-
 @registry_page
 @require_POST
 def export_download(request, pk: int):
@@ -322,20 +276,10 @@ def export_download(request, pk: int):
 # ----------------------------------------------------------------------------- 2. the resident page
 
 
-def _resident_tags(user, resident):
-    """Tags to add (visible to the viewer here, not derived) and the live assignments the viewer may remove."""
-    roles = selectors.roles_here(user, resident.household)
-    addable = [
-        t.pk for t in Tag.objects.filter(derived=False, target=TagTarget.RESIDENT) if t.visible_for(roles)
-    ]
-    return Tag.objects.filter(pk__in=addable)
-
-
-def _household_tags(user, household):
+def _addable_tags(user, household, target: str):
+    """Tags the viewer may set here: of this target, not derived, and visible to the roles they hold here."""
     roles = selectors.roles_here(user, household)
-    addable = [
-        t.pk for t in Tag.objects.filter(derived=False, target=TagTarget.HOUSEHOLD) if t.visible_for(roles)
-    ]
+    addable = [t.pk for t in Tag.objects.filter(derived=False, target=target) if t.visible_for(roles)]
     return Tag.objects.filter(pk__in=addable)
 
 
@@ -347,8 +291,6 @@ def _care_workers(household):
 
 
 def _case_categories():
-    from linli.cases.models import Category
-
     return (
         Category.objects.filter(is_active=True, children__isnull=True)
         .select_related("parent")
@@ -358,8 +300,6 @@ def _case_categories():
 
 @registry_page
 def resident_detail(request, pk: int):
-    from linli.cases.models import Case
-
     user = request.user
     resident = selectors.get_resident_for_user(user, pk)
     view = selectors.present_resident(user, resident)
@@ -377,7 +317,7 @@ def resident_detail(request, pk: int):
         "history": history,
         "contacts": selectors.emergency_contacts_seen_by(user, resident),
         "visits": resident.visits.select_related("visitor", "case")[:20],
-        "cases": Case.objects.visible_to(user).filter(resident=resident).select_related("category")[:50],
+        "cases": selectors.resident_cases(user, resident).select_related("category")[:50],
         "requests": resident.data_requests.order_by("-received_at")[:20],
         "overdue": bool(resident.next_visit_due and resident.next_visit_due < selectors.today()),
     }
@@ -395,7 +335,7 @@ def resident_detail(request, pk: int):
                     "notes": resident.notes,
                 }
             ),
-            tag_form=TagAddForm(tags=_resident_tags(user, resident)),
+            tag_form=TagAddForm(tags=_addable_tags(user, resident.household, TagTarget.RESIDENT)),
             contact_form=EmergencyContactForm(),
             care_form=CarePlanForm(
                 workers=_care_workers(household),
@@ -463,7 +403,7 @@ def resident_edit(request, pk: int):
 @require_POST
 def resident_tag_add(request, pk: int):
     resident = selectors.get_resident_for_user(request.user, pk)
-    form = TagAddForm(request.POST, tags=_resident_tags(request.user, resident))
+    form = TagAddForm(request.POST, tags=_addable_tags(request.user, resident.household, TagTarget.RESIDENT))
     act = partial(services.tag_add, actor=request.user, resident=resident, request=request)
     return _act(request, form, act, done=_tag_set, back=_back_to(resident))
 
@@ -603,7 +543,7 @@ def household_detail(request, pk: int):
     today = selectors.today()
     members = [
         selectors.present_resident(user, r, on=today)
-        for r in household.residents.filter(anonymised_at__isnull=True).select_related("household")
+        for r in selectors.with_live_tags(household.residents.filter(anonymised_at__isnull=True))
     ]
     context = {
         "household": household,
@@ -616,7 +556,7 @@ def household_detail(request, pk: int):
     if handler:
         context.update(
             member_form=ResidentCreateForm(),
-            tag_form=TagAddForm(tags=_household_tags(user, household)),
+            tag_form=TagAddForm(tags=_addable_tags(user, household, TagTarget.HOUSEHOLD)),
         )
     return render(request, "residents/household.html", context)
 
@@ -644,7 +584,7 @@ def household_member_add(request, pk: int):
 @require_POST
 def household_tag_add(request, pk: int):
     household = selectors.get_household_for_user(request.user, pk)
-    form = TagAddForm(request.POST, tags=_household_tags(request.user, household))
+    form = TagAddForm(request.POST, tags=_addable_tags(request.user, household, TagTarget.HOUSEHOLD))
     act = partial(services.tag_add, actor=request.user, household=household, request=request)
     return _act(request, form, act, done=_tag_set, back=redirect("residents:household", pk=household.pk))
 
@@ -771,8 +711,6 @@ def _import_forget(request) -> None:
 
 
 def _run_import(request, community, sheet, *, commit: bool):
-    from .importer import registry_import
-
     return registry_import(
         actor=request.user, community=community, file=sheet, commit=commit, request=request
     )
@@ -850,10 +788,11 @@ def import_wizard(request):
 def import_template(request):
     if not _may_import(request.user):
         raise Http404
-    from .importer import import_template as build
-
     return _attachment(
-        build(), content_type=XLSX, filename=TEMPLATE_NAME, fallback="residents-import-template.xlsx"
+        import_template_bytes(),
+        content_type=XLSX,
+        filename=TEMPLATE_NAME,
+        fallback="residents-import-template.xlsx",
     )
 
 
@@ -862,7 +801,7 @@ def import_template(request):
 
 @registry_page
 def community(request):
-    communities = _communities_for(request.user)
+    communities = communities_for(request.user)
     form = CommunityChoiceForm(request.GET or None, communities=communities)
     chosen = None
     if form.is_valid() and form.cleaned_data["community"]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.choices import Role
+from linli.cases.services import grid_worker
 from linli.core.errors import InvalidInput
 from linli.core.fields import index_candidates
 from linli.core.validators import (
@@ -21,7 +21,7 @@ from linli.core.validators import (
 from linli.org.models import Building, Community, Compound, Unit
 
 from ..choices import TagTarget
-from ..models import Household, Resident, Tag, TagAssignment, room_key
+from ..models import Household, Resident, Tag, TagAssignment, compose_address, room_key, visit_due_date
 from .cells import (
     _Bad,
     _blank,
@@ -198,7 +198,6 @@ class _Import:
         self.tag_removals: list[int] = []
         self.grade_changes: list[tuple[int, str]] = []
         self.id_digests: dict[str, list[str]] = {}
-        self._workers: dict[int, int] | None = None
         self.today = timezone.localdate()
         scope = actor.scope
         self.roles = {Role.SECRETARY} if community.pk in scope.community_ids else set()
@@ -450,7 +449,7 @@ class _Import:
                     unit_id,
                     row.unit,
                     row.room,
-                    f"{compound.name}{building['name']}{row.unit}{row.room}",
+                    compose_address(compound.name, building["name"], row.unit, row.room),
                 )
                 self.houses[key] = house
                 if row.unit and unit_id is None:
@@ -712,28 +711,13 @@ class _Import:
         if existing is not None and existing["visit_every_days"]:
             return
         care_worker = existing["care_worker_id"] if existing is not None else None
-        if care_worker is None:
-            care_worker = self._grid_workers().get(person.house.building["grid_id"])
-        last = existing["last_visit_at"] if existing is not None else None
-        due = self.today if last is None else timezone.localtime(last).date() + timedelta(days=every)
+        grid_id = person.house.building["grid_id"]
+        if care_worker is None and grid_id is not None:
+            worker = grid_worker(grid_id)  # the one tagging by hand would pick
+            care_worker = worker.pk if worker else None
+        due = visit_due_date(existing["last_visit_at"] if existing is not None else None, every)
         target = person.new_values if existing is None else person.changes
         target.update(visit_every_days=every, care_worker=care_worker, next_visit_due=due)
-
-    def _grid_workers(self) -> dict[int, int]:
-        """The first active grid worker of each of the community's grids (the one tagging by hand would pick)."""
-        if self._workers is None:
-            from linli.accounts.models import RoleAssignment
-
-            self._workers = {}
-            for grid_id, user_id in (
-                RoleAssignment.objects.filter(
-                    role=Role.GRID_WORKER, grid__community=self.community, user__is_active=True
-                )
-                .order_by("user_id")
-                .values_list("grid_id", "user_id")
-            ):
-                self._workers.setdefault(grid_id, user_id)
-        return self._workers
 
     # ------------------------------------------------------------------ writing
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from linli.core.crypto import RELOAD_SECONDS, KeyRingSource, key_service, reset_key_service
 from linli.core.fields import BlindIndexField, EncryptedTextField
@@ -133,39 +135,57 @@ class Command(BaseCommand):
             try:
                 ring = source.ring(fresh=True)
                 source.save(ring.with_new_keys())
-            except Exception as exc:
+            except ImproperlyConfigured as exc:
                 raise CommandError(
-                    f"{exc} — with LINLI_KEYRING, add the new keys to it, restart, and run rotate-keys --resume."
+                    _(
+                        "%(error)s With LINLI_KEYRING, add the new keys to it, restart, and run rotate-keys --resume."
+                    )
+                    % {"error": exc}
                 ) from exc
             reset_key_service()
             ring = source.ring(fresh=True)
-            self.stdout.write(f"New keys: data {ring.active_data}, index {ring.active_index}.")
+            self.stdout.write(
+                _("New keys: data %(data)s, index %(index)s.")
+                % {"data": ring.active_data, "index": ring.active_index}
+            )
         models = list(protected_models())
         for number in range(1, max_passes + 1):
-            total = skipped = 0
+            total = 0
             for model, fields in models:
                 done, busy = rotate_model(model, fields)
-                total, skipped = total + done, skipped + busy
+                total += done
                 if done or busy:
-                    self.stdout.write(f"  {model._meta.label}: {done} rewritten, {busy} changed meanwhile")
+                    self.stdout.write(
+                        _("  %(model)s: %(done)d rewritten, %(busy)d changed meanwhile")
+                        % {"model": model._meta.label, "done": done, "busy": busy}
+                    )
             left = sum(stale_rows(m, f) for m, f in models)
-            self.stdout.write(f"Pass {number}: {total} rows rewritten, {left} left.")
+            self.stdout.write(
+                _("Pass %(n)d: %(total)d rows rewritten, %(left)d left.")
+                % {"n": number, "total": total, "left": left}
+            )
             if left == 0:
-                self.stdout.write(self.style.SUCCESS("Every protected value is under the active keys."))
+                self.stdout.write(self.style.SUCCESS(_("Every protected value is under the active keys.")))
                 return
             # Another process may still be writing with the old key until it re-reads the ring.
             time.sleep(RELOAD_SECONDS)
         raise CommandError(
-            f"{left} rows still use old keys after {max_passes} passes; run again with --resume."
+            _("%(left)d rows still use old keys after %(passes)d passes; run again with --resume.")
+            % {"left": left, "passes": max_passes}
         )
 
     def _retire(self, source: KeyRingSource) -> None:
         left = sum(stale_rows(m, f) for m, f in protected_models())
         if left:
-            raise CommandError(f"{left} rows still use old keys: run rotate-keys --resume first.")
+            raise CommandError(
+                _("%(left)d rows still use old keys: run rotate-keys --resume first.") % {"left": left}
+            )
         ring = source.ring(fresh=True)
         source.save(ring.without_retired_keys())
         reset_key_service()
         self.stdout.write(
-            self.style.SUCCESS(f"Old keys removed; the ring holds {ring.active_data}, {ring.active_index}.")
+            self.style.SUCCESS(
+                _("Old keys removed; the ring holds %(data)s, %(index)s.")
+                % {"data": ring.active_data, "index": ring.active_index}
+            )
         )
