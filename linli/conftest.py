@@ -4,6 +4,8 @@ officer and an administrator, in two communities of 和平区 南营门街道 an
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -181,3 +183,76 @@ def new_case(world):
         return case_create(**params)
 
     return make
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As this machine's own checks start it: headless, and nothing that reaches for the internet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_TIMEOUT_MS = 15_000
+
+
+class PhoneBrowser:
+    """One page of Debian's chromium on a phone, on the live test server; `errors` collects JavaScript errors."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page, self.base, self.errors = page, base, []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def sign_in(self, user, password: str = "Linli-test-2026") -> None:
+        from playwright.sync_api import expect
+
+        self.page.goto(f"{self.base}/accounts/login/")
+        form = self.page.locator("main form[method=post]")
+        form.locator("input[name=username]").fill(user.username)
+        form.locator("input[name=password]").fill(password)
+        form.locator("button[type=submit]").click()
+        expect(self.page).to_have_url(f"{self.base}/cases/")
+
+
+@pytest.fixture
+def phone_browser(live_server, monkeypatch):
+    """Debian's chromium (scripts/install-chromium.sh) through Playwright, on a 390 px phone viewport, allowed to
+    reach nothing but the test server. CI installs the browser, so there a missing one fails instead of skipping."""
+    from urllib.parse import urlsplit
+
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; run scripts/install-chromium.sh (make test does) to install Debian's chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; let the test use the ORM anyway.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    host = urlsplit(live_server.url).netloc
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
+            )
+            context.set_default_timeout(BROWSER_TIMEOUT_MS)
+            # Nothing may leave the test server: no map tiles, CDNs or fonts from the internet.
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_() if urlsplit(route.request.url).netloc == host else route.abort()
+                ),
+            )
+            yield PhoneBrowser(context.new_page(), live_server.url)
+            context.close()
+        finally:
+            browser.close()
