@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.db import connections
 from rest_framework.test import APIClient
 
 from linli.accounts.choices import Role
@@ -218,7 +219,7 @@ class PhoneBrowser:
 
 
 @pytest.fixture
-def phone_browser(live_server, monkeypatch):
+def phone_browser(monkeypatch, live_server):
     """Debian's chromium (scripts/install-chromium.sh) through Playwright, on a 390 px phone viewport, allowed to
     reach nothing but the test server. CI installs the browser, so there a missing one fails instead of skipping."""
     from urllib.parse import urlsplit
@@ -256,3 +257,6 @@ def phone_browser(live_server, monkeypatch):
             context.close()
         finally:
             browser.close()
+            # While Playwright's loop runs, the test's ORM calls open connections of their own context:
+            # close them here, or the test database cannot be dropped at the end of the run.
+            connections.close_all()
