@@ -260,3 +260,79 @@ def phone_browser(monkeypatch, live_server):
             # While Playwright's loop runs, the test's ORM calls open connections of their own context:
             # close them here, or the test database cannot be dropped at the end of the run.
             connections.close_all()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no requests counted against the public endpoints' limits."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield
+
+
+class Received:
+    """What a local HTTP receiver was sent: method, path, headers (lower-case names), body."""
+
+    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.method, self.path, self.headers, self.body = method, path, headers, body
+
+    def json(self):
+        import json
+
+        return json.loads(self.body)
+
+
+class HttpReceiver:
+    """A real HTTP server on 127.0.0.1 that records every request; `replies` (status, body) are answered in turn,
+    then 200 `{"errcode":0}` (what WeCom's and DingTalk's robots answer)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[Received] = []
+        self.replies: list[tuple[int, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server API
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.requests.append(Received("POST", self.path, headers, body))
+                status, reply = receiver.replies.pop(0) if receiver.replies else (200, b'{"errcode":0}')
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def http_receiver():
+    """A local webhook/SMS-gateway receiver: `http_receiver.url`, `.requests`, `.replies`."""
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def sms_gateway(http_receiver, settings):
+    """The SMS gateway pointed at a local receiver; its requests are the messages sent."""
+    settings.LINLI_SMS_URL = f"{http_receiver.url}/sms"
+    settings.LINLI_SMS_KEY_ID = "linli-test"
+    settings.LINLI_SMS_SECRET = "sms-test-secret"
+    return http_receiver

@@ -48,11 +48,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "linli.core",
     "linli.accounts",
     "linli.org",
     "linli.cases",
     "linli.residents",
+    "linli.notices",
+    "linli.public",
+    "linli.reporters",
+    "linli.open311",
     "linli.demo",
 ]
 
@@ -199,6 +204,24 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Rate limits (RL-01) count in a cache every process shares: Redis when LINLI_REDIS_URL names one (required in
+# production, where the check below is not silenced); otherwise each process counts on its own, enough for one
+# machine's demo and for the tests.
+LINLI_REDIS_URL = env_str("LINLI_REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": LINLI_REDIS_URL, "KEY_PREFIX": "linli"}
+        if LINLI_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_ENABLE = env_bool("LINLI_RATELIMIT", True)
+SILENCED_SYSTEM_CHECKS = (
+    [] if LINLI_ENV == "production" else ["django_ratelimit.E003", "django_ratelimit.W001"]
+)
+
 TASKS = {
     "default": {
         "BACKEND": env_str("LINLI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
@@ -219,6 +242,14 @@ LINLI_MAP_TILE_ATTRIBUTION = env_str("LINLI_MAP_TILE_ATTRIBUTION", "")
 LINLI_SWEEP_SECONDS = env_int("LINLI_SWEEP_SECONDS", 60)
 LINLI_UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 LINLI_UPLOAD_MAX_FILES = env_int("LINLI_UPLOAD_MAX_FILES", 5)
+LINLI_PHOTO_MAX_PIXELS = env_int("LINLI_PHOTO_MAX_PIXELS", 1600)  # longest side of a stored public photo
+# The public's own base URL, printed in QR codes and tracking links (e.g. https://linli.example.gov.cn).
+LINLI_PUBLIC_BASE_URL = env_str("LINLI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# SMS gateway (HTTP): one-time codes for part-time reporters and notices to residents; empty = SMS off.
+LINLI_SMS_URL = env_str("LINLI_SMS_URL", "")
+LINLI_SMS_KEY_ID = env_str("LINLI_SMS_KEY_ID", "")
+LINLI_SMS_SECRET = env_str("LINLI_SMS_SECRET", "")
+LINLI_SMS_SIGN_NAME = env_str("LINLI_SMS_SIGN_NAME", "邻里")
 LINLI_IDEMPOTENCY_TTL_HOURS = env_int("LINLI_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Personal-data encryption (core.crypto). The key ring never sits in the database: a file readable only by

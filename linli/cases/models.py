@@ -235,6 +235,10 @@ class Case(models.Model):
         verbose_name=_("merged into"),
     )
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
+    # 查询码: what the reporter tracks and rates the case with, without an account (see new_tracking_code).
+    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, null=True, blank=True)
+    # Answers to the category's extra questions (Open311 service attributes), by attribute code.
+    attributes = models.JSONField(_("details"), default=dict, blank=True)
 
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -4,6 +4,7 @@ Views, the API, commands and tests all call these; nothing else saves a Case."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -41,6 +42,7 @@ from .choices import (
     WhistleStatus,
 )
 from .models import Attachment, Case, CaseEvent, Category, Whistle
+from .signals import case_changed
 from .workflow import TRANSITIONS, case_roles
 
 # ---------------------------------------------------------------- helpers
@@ -195,6 +197,7 @@ def _transition(
         )
         _save_attachments(locked, event, attachments, actor)
         locked.refresh_from_db()
+        case_changed.send(sender=Case, case=locked, action=action, event=event)
     return locked, event
 
 
@@ -232,6 +235,7 @@ def case_create(
     attachments: Iterable[CheckedUpload] = (),
     received_at: datetime | None = None,
     resident: Resident | None = None,
+    attributes: dict | None = None,
 ) -> Case:
     """受理: take a case in, locate it, assign it to the grid's worker and set its deadlines.
 
@@ -247,12 +251,101 @@ def case_create(
         raise NotAllowed(_("Your role may not take in cases."))
     if scope.is_reporter_only:
         channel = Channel.PART_TIME_REPORTER
+    _check_intake(title, category, lat, lon)
+    grid, community, street, lat, lon, address = _place(
+        building=building, grid=grid, community=community, lat=lat, lon=lon, address=address
+    )
+    if community is None:
+        default = scope.default_community_id()
+        community = Community.objects.select_related("street").get(pk=default) if default else None
+        street = community.street if community is not None else street
+    if street is None and len(scope.street_ids) == 1:
+        street = Street.objects.get(pk=next(iter(scope.street_ids)))
+
+    if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
+        raise NotAllowed(_("This place is outside your area."), field="grid")
+    resident = _reporting_resident(actor, resident, reporter_phone, community)
+    return _take_in(
+        actor=actor,
+        title=title,
+        category=category,
+        description=description,
+        channel=channel,
+        urgency=urgency,
+        place=(grid, community, street, lat, lon, address),
+        building=building,
+        assignee=assignee,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        resident=resident,
+        reported_by=actor if Role.REPORTER in scope.roles and not scope.is_staff_member else None,
+        attachments=attachments,
+        received_at=received_at,
+        attributes=attributes,
+    )
+
+
+def case_create_public(
+    *,
+    channel: str,
+    title: str,
+    category: Category,
+    description: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    building: Building | None = None,
+    community: Community | None = None,
+    street: Street | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    attachments: Iterable[CheckedUpload] = (),
+    attributes: dict | None = None,
+) -> Case:
+    """受理 of a case from the public (the resident pages, an Open311 client): nobody signs in, so there is no
+    scope to check; the case is located like any other and goes to its grid's worker or its triage queue.
+
+    A phone that belongs to exactly one current resident of the community links the case to them (so someone
+    living alone gets an urgent case); the reporter learns nothing of the registry from the answer."""
+    _check_intake(title, category, lat, lon)
+    grid, community, found_street, lat, lon, address = _place(
+        building=building, grid=None, community=community, lat=lat, lon=lon, address=address
+    )
+    street = found_street or street
+    resident = None
+    if reporter_phone and community is not None:
+        found = residents_with_phone(community.pk, reporter_phone)
+        resident = Resident(pk=found[0][0]) if len(found) == 1 else None
+    return _take_in(
+        actor=None,
+        title=title,
+        category=category,
+        description=description,
+        channel=channel,
+        urgency=None,
+        place=(grid, community, street, lat, lon, address),
+        building=building,
+        assignee=None,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        resident=resident,
+        reported_by=None,
+        attachments=attachments,
+        received_at=None,
+        attributes=attributes,
+    )
+
+
+def _check_intake(title: str, category: Category, lat, lon) -> None:
     if not title.strip():
         raise InvalidInput(_("Give the case a title."), field="title")
     if not category.is_active:
         raise InvalidInput(_("This category is no longer in use."), field="category")
     _validate_point(lat, lon)
 
+
+def _place(*, building, grid, community, lat, lon, address):
+    """(grid, community, street, lat, lon, address) of a new case: from its building, else its point."""
     if building is not None:
         grid = grid or building.grid
         community = community or building.compound.community
@@ -264,19 +357,33 @@ def case_create(
         grid = place.grid() if place else None
     if grid is not None:
         community = grid.community
-    if community is None:
-        default = scope.default_community_id()
-        community = Community.objects.select_related("street").get(pk=default) if default else None
     street = community.street if community is not None else None
-    if street is None and len(scope.street_ids) == 1:
-        street = Street.objects.get(pk=next(iter(scope.street_ids)))
+    return grid, community, street, lat, lon, address
 
-    if not scope.is_admin and not _may_take_in_for(scope, grid=grid, community=community, street=street):
-        raise NotAllowed(_("This place is outside your area."), field="grid")
-    resident = _reporting_resident(actor, resident, reporter_phone, community)
+
+def _take_in(
+    *,
+    actor: User | None,
+    title: str,
+    category: Category,
+    description: str,
+    channel: str,
+    urgency: str | None,
+    place: tuple,
+    building: Building | None,
+    assignee: User | None,
+    reporter_name: str,
+    reporter_phone: str,
+    resident: Resident | None,
+    reported_by: User | None,
+    attachments: Iterable[CheckedUpload],
+    received_at: datetime | None,
+    attributes: dict | None,
+) -> Case:
+    """Write a located, checked new case: urgency, assignee, deadlines, tracking code, timeline, photos."""
+    grid, community, street, lat, lon, address = place
     if urgency is None:
         urgency = Urgency.URGENT if resident is not None and needs_urgent_care(resident) else Urgency.NORMAL
-
     if assignee is None and grid is not None:
         assignee = grid_worker(grid.pk)
     received_at = received_at or _now()
@@ -298,11 +405,13 @@ def case_create(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         resident=resident,
-        reported_by=actor if Role.REPORTER in scope.roles and not scope.is_staff_member else None,
+        reported_by=reported_by,
         created_by=actor,
         assignee=assignee,
         received_at=received_at,
         assigned_at=received_at if assignee else None,
+        tracking_code=new_tracking_code(),
+        attributes=attributes or {},
         **compute_deadlines(category=category, urgency=urgency, received_at=received_at),
     )
     event = CaseEvent(
@@ -316,9 +425,10 @@ def case_create(
     )
     attachments = list(attachments)
     triage = urgency == Urgency.URGENT and grid is None and community is not None
+    notify_assignee = assignee is not None and (actor is None or assignee.pk != actor.pk)
     # _write_new_case is atomic by itself: a surrounding transaction is needed only when more rows follow.
     with transaction.atomic() if attachments or triage else nullcontext():
-        _write_new_case(case, event, notify_assignee=assignee is not None and assignee.pk != actor.pk)
+        _write_new_case(case, event, notify_assignee=notify_assignee)
         _save_attachments(case, event, attachments, actor)
         if triage:
             _notify(
@@ -327,7 +437,18 @@ def case_create(
                 message=_("Urgent case %(n)s needs a grid") % {"n": case.number},
                 case=case,
             )
+    case_changed.send(sender=Case, case=case, action=Action.CREATE, event=event)
     return case
+
+
+# Unambiguous letters and digits (no 0/O, 1/I/L): read aloud over the phone or typed from a slip of paper.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10  # 31**10 ≈ 8·10^14: not guessable at the public pages' rate limits
+
+
+def new_tracking_code() -> str:
+    """查询码: the secret a reporter tracks and rates their case with, without an account."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
 
 
 def _reporting_resident(actor: User, resident: Resident | None, phone: str, community) -> Resident | None:
@@ -594,9 +715,17 @@ def case_verify(
 
 
 def case_record_feedback(
-    *, case: Case, actor: User, solved: bool, satisfaction: str, comment: str = "", version: int | None = None
+    *,
+    case: Case,
+    actor: User | None,
+    solved: bool,
+    satisfaction: str,
+    comment: str = "",
+    version: int | None = None,
 ) -> Case:
-    """回访: the resident's verdict. Not solved or 不满意 reopens the case and tells the secretary."""
+    """回访: the resident's verdict. Not solved or 不满意 reopens the case and tells the secretary.
+
+    No actor is the reporter themselves on the public pages, who proved it with the case's tracking code."""
     if satisfaction not in Satisfaction.values:
         raise InvalidInput(_("Choose satisfied, basically satisfied or dissatisfied."), field="satisfaction")
     reopen = (not solved) or satisfaction == Satisfaction.DISSATISFIED

@@ -14,6 +14,8 @@ from .choices import Action, Status
 MANAGERS = frozenset({Role.GRID_LEADER, Role.SECRETARY, Role.STREET_OFFICER, Role.ADMIN})
 HANDLERS = MANAGERS | {Role.GRID_WORKER}
 COMMENTERS = HANDLERS | {Role.DEPARTMENT}
+# The reporter without an account, who proved it with the case's tracking code (actor None).
+RESIDENT = "resident"
 
 S = Status
 
@@ -50,7 +52,7 @@ TRANSITIONS: dict[str, Transition] = {
     Action.RESOLVE: Transition(frozenset({S.IN_PROGRESS}), HANDLERS, S.RESOLVED),
     # A failed verification sends the case back to work.
     Action.VERIFY: Transition(frozenset({S.RESOLVED}), HANDLERS, None),
-    Action.FEEDBACK: Transition(frozenset({S.RESOLVED}), HANDLERS | {Role.REPORTER}, None),
+    Action.FEEDBACK: Transition(frozenset({S.RESOLVED}), HANDLERS | {Role.REPORTER, RESIDENT}, None),
     Action.REOPEN: Transition(frozenset({S.RESOLVED, S.CLOSED}), MANAGERS, S.IN_PROGRESS),
     Action.CLOSE: Transition(frozenset({S.RESOLVED}), MANAGERS, S.CLOSED),
     Action.MERGE: Transition(frozenset({S.RECEIVED, S.ASSIGNED, S.IN_PROGRESS}), HANDLERS, S.MERGED),
@@ -72,7 +74,9 @@ API_ACTIONS = (
 
 
 def case_roles(user, case) -> frozenset[str]:
-    """The roles a user holds with respect to one case."""
+    """The roles a user holds with respect to one case; no user is the reporter holding its tracking code."""
+    if user is None:
+        return frozenset({RESIDENT})
     scope = user.scope
     roles: set[str] = set()
     if scope.is_admin:

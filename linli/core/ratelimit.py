@@ -1,0 +1,76 @@
+"""Rate limits on public endpoints (RL-01): fixed windows counted in the shared `ratelimit` cache by
+django-ratelimit, answered with 429 and Retry-After.
+
+    @rate_limit("public-report", "10/h")            # per client IP, POSTs only
+    @rate_limit("otp-phone", "5/h", key=by_post("phone"), methods=ALL)
+
+Several limits stack; the first one exceeded answers.  The answer is JSON for API callers, a page otherwise; a
+caller with its own error format (Open311) passes `respond(request, retry_after)`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from .audit import audit, client_ip
+
+ALL = None
+POST = ("POST",)
+
+
+def by_ip(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
+def by_post(field: str) -> Callable[[str, HttpRequest], str]:
+    """Key on a posted field (a phone number, a tracking code) as well as on the client."""
+
+    def key(group: str, request: HttpRequest) -> str:
+        return (request.POST.get(field) or "").strip()[:64] or by_ip(group, request)
+
+    return key
+
+
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    message = _("Too many requests. Please wait %(s)d seconds and try again.") % {"s": retry_after}
+    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+        response: HttpResponse = JsonResponse(
+            {"code": "rate_limited", "message": message, "field": None}, status=429
+        )
+    else:
+        response = render(request, "core/rate_limited.html", {"message": message}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def check_rate(request: HttpRequest, group: str, rate: str, *, key=by_ip, methods=POST) -> int | None:
+    """Count this request against one limit; the seconds to wait when it is over the limit, else None."""
+    if methods is not None and request.method not in methods:
+        return None
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    if usage["count"] == usage["limit"] + 1:  # the first refusal of a window is audited, not every one
+        audit("rate_limited", request=request, outcome="denied", group=group)
+    return max(1, int(usage["time_left"]))
+
+
+def rate_limit(group: str, rate: str, *, key=by_ip, methods=POST, respond=too_many):
+    """Decorate a view function (or a view class's dispatch through method_decorator) with one limit."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            wait = check_rate(request, group, rate, key=key, methods=methods)
+            if wait is not None:
+                return respond(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
