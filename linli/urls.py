@@ -6,7 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from linli.accounts.api import ObtainToken
 from linli.cases import api as cases_api
+from linli.notices import api as notices_api
 from linli.org import api as org_api
+from linli.reporters import api as reporters_api
 from linli.residents import api as residents_api
 
 api_v1 = [
@@ -24,6 +26,8 @@ api_v1 = [
     path("whistles/<int:pk>/accept/", cases_api.WhistleAccept.as_view(), name="whistle-accept"),
     path("whistles/<int:pk>/reject/", cases_api.WhistleReject.as_view(), name="whistle-reject"),
     path("", include(residents_api.urlpatterns)),
+    path("", include(notices_api.urlpatterns)),
+    path("", include(reporters_api.urlpatterns)),
 ]
 
 urlpatterns = [
