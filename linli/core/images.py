@@ -77,7 +77,7 @@ def clean_photo(upload: CheckedUpload, *, field: str = "photos") -> Photo:
 def _dhash(img: Image.Image) -> int:
     """Difference hash: a 9×8 grey thumbnail, one bit per horizontal neighbour comparison."""
     small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    px = list(small.getdata())
+    px = small.tobytes()  # one byte per pixel in mode L
     bits = 0
     for row in range(8):
         for col in range(8):
