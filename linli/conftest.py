@@ -48,6 +48,17 @@ def square(lon: float, lat: float, size: float = 0.004) -> dict:
     }
 
 
+def png_bytes(color=(200, 60, 40), size=(16, 12)) -> bytes:
+    """A real (decodable) PNG: stored photos are re-encoded, so magic bytes alone no longer pass."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
 class World:
     """Named places and people; attributes are filled by the `world` fixture."""
 

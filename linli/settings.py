@@ -245,7 +245,9 @@ LINLI_UPLOAD_MAX_FILES = env_int("LINLI_UPLOAD_MAX_FILES", 5)
 LINLI_PHOTO_MAX_PIXELS = env_int("LINLI_PHOTO_MAX_PIXELS", 1600)  # longest side of a stored public photo
 # The public's own base URL, printed in QR codes and tracking links (e.g. https://linli.example.gov.cn).
 LINLI_PUBLIC_BASE_URL = env_str("LINLI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
-LINLI_PUBLIC_REPORT_RATE = env_str("LINLI_PUBLIC_REPORT_RATE", "10/h")  # reports per client IP
+# Reports from the public pages (SECURITY.md RL-01): per client IP, and per phone number given.
+LINLI_PUBLIC_REPORT_RATE = env_str("LINLI_PUBLIC_REPORT_RATE", "5/m")
+LINLI_PUBLIC_REPORT_PHONE_RATE = env_str("LINLI_PUBLIC_REPORT_PHONE_RATE", "20/d")
 # SMS gateway (HTTP): one-time codes for part-time reporters and notices to residents; empty = SMS off.
 LINLI_SMS_URL = env_str("LINLI_SMS_URL", "")
 LINLI_SMS_KEY_ID = env_str("LINLI_SMS_KEY_ID", "")

@@ -6,13 +6,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from linli.accounts.api import ObtainToken
 from linli.cases import api as cases_api
+from linli.core.ratelimit import by_post, rate_limit
 from linli.notices import api as notices_api
 from linli.org import api as org_api
 from linli.reporters import api as reporters_api
 from linli.residents import api as residents_api
 
+
+def _sign_in_limits(view):
+    """Password sign-in is a public endpoint too (RL-01): per client, and per account name tried."""
+    return rate_limit("sign-in", "60/h")(rate_limit("sign-in-user", "20/h", key=by_post("username"))(view))
+
+
 api_v1 = [
-    path("auth/token/", ObtainToken.as_view(), name="token"),
+    path("auth/token/", _sign_in_limits(ObtainToken.as_view()), name="token"),
     path("grids/", org_api.GridList.as_view(), name="grids"),
     path("departments/", org_api.DepartmentList.as_view(), name="departments"),
     path("categories/", cases_api.CategoryList.as_view(), name="categories"),
@@ -32,7 +39,11 @@ api_v1 = [
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:my_work", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        _sign_in_limits(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", include("linli.cases.urls")),
     path("residents/", include("linli.residents.urls")),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment, User
 from linli.core.errors import Conflict, InvalidInput, NotAllowed
+from linli.core.images import clean_photo
 from linli.core.models import Notification
 from linli.core.uploads import CheckedUpload
 from linli.core.workdays import add_working_days
@@ -107,7 +108,10 @@ def next_level_up(case: Case) -> list[int]:
 
 
 def _save_attachments(case: Case, event: CaseEvent, uploads: Iterable[CheckedUpload], actor) -> None:
+    """Store checked uploads; every photo is stored re-encoded, without its EXIF location (FU-03)."""
     for up in uploads:
+        if up.content_type.startswith("image/") and not up.cleaned:
+            up = clean_photo(up).upload
         att = Attachment(
             case=case,
             event=event,

@@ -57,12 +57,12 @@ def clean_photo(upload: CheckedUpload, *, field: str = "photos") -> Photo:
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=82, optimize=True)  # no exif= argument: nothing of the original's
     data = out.getvalue()
-    name = upload.name.rsplit(".", 1)[0] + ".jpg"
-    cleaned = CheckedUpload(
-        file=SimpleUploadedFile(name, data, content_type="image/jpeg"),
-        name=name,
+    cleaned = CheckedUpload(  # keeps the sender's file name for display; it is stored under a UUID as .jpg
+        file=SimpleUploadedFile(upload.name, data, content_type="image/jpeg"),
+        name=upload.name,
         content_type="image/jpeg",
         size=len(data),
+        cleaned=True,
     )
     return Photo(
         upload=cleaned,

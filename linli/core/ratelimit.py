@@ -2,7 +2,7 @@
 django-ratelimit, answered with 429 and Retry-After.
 
     @rate_limit("public-report", "10/h")            # per client IP, POSTs only
-    @rate_limit("otp-phone", "5/h", key=by_post("phone"), methods=ALL)
+    @rate_limit("sms-code", "10/d", key=by_post("phone"))
 
 Several limits stack; the first one exceeded answers.  The answer is JSON for API callers, a page otherwise; a
 caller with its own error format (Open311) passes `respond(request, retry_after)`."""
@@ -27,11 +27,11 @@ def by_ip(group: str, request: HttpRequest) -> str:
     return client_ip(request) or "unknown"
 
 
-def by_post(field: str) -> Callable[[str, HttpRequest], str]:
-    """Key on a posted field (a phone number, a tracking code) as well as on the client."""
+def by_post(field: str) -> Callable[[str, HttpRequest], str | None]:
+    """Key on a posted field (a phone number); a request without it is not counted against this limit."""
 
-    def key(group: str, request: HttpRequest) -> str:
-        return (request.POST.get(field) or "").strip()[:64] or by_ip(group, request)
+    def key(group: str, request: HttpRequest) -> str | None:
+        return (request.POST.get(field) or "").strip()[:64] or None
 
     return key
 
@@ -52,7 +52,10 @@ def check_rate(request: HttpRequest, group: str, rate: str, *, key=by_ip, method
     """Count this request against one limit; the seconds to wait when it is over the limit, else None."""
     if methods is not None and request.method not in methods:
         return None
-    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    value = key(group, request)
+    if value is None:
+        return None
+    usage = get_usage(request, group=group, key=lambda _g, _r: value, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
     if usage["count"] == usage["limit"] + 1:  # the first refusal of a window is audited, not every one

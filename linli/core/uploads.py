@@ -29,6 +29,8 @@ class CheckedUpload:
     name: str
     content_type: str
     size: int
+    # re-encoded by linli.core.images (metadata stripped); photos that are not are cleaned when stored
+    cleaned: bool = False
 
     @property
     def stored_extension(self) -> str:

@@ -19,7 +19,7 @@ from linli.cases.choices import Channel
 from linli.core.audit import audit
 from linli.core.errors import DomainError
 from linli.core.images import clean_photos
-from linli.core.ratelimit import by_ip, check_rate, rate_limit, too_many
+from linli.core.ratelimit import by_ip, by_post, check_rate, rate_limit, too_many
 from linli.core.uploads import check_uploads
 from linli.org.models import Building, Compound
 from linli.org.selectors import buildings_for, communities_for
@@ -50,6 +50,7 @@ def _title(description: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 @rate_limit("public-report", settings.LINLI_PUBLIC_REPORT_RATE)
+@rate_limit("public-report-phone", settings.LINLI_PUBLIC_REPORT_PHONE_RATE, key=by_post("reporter_phone"))
 def report(request):
     """随手拍: the one page a resident needs to report a problem."""
     source = request.POST if request.method == "POST" else request.GET

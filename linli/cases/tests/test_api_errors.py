@@ -3,6 +3,7 @@
 import pytest
 
 from linli.cases.models import Case, CaseEvent
+from linli.conftest import png_bytes
 from linli.core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +165,7 @@ def test_the_schema_and_docs_are_served(world, api):
     assert client.get("/api/docs/").status_code == 200
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png_bytes()
 
 
 def test_photos_can_be_sent_with_a_multipart_intake_and_note(world, api):

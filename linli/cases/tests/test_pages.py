@@ -6,10 +6,11 @@ from django.test import Client
 
 from linli.cases import services
 from linli.cases.models import Attachment, Case
+from linli.conftest import png_bytes
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png_bytes()
 
 
 def signed_in(user) -> Client:
@@ -63,7 +64,7 @@ def test_intake_form_creates_a_case_with_photos(world):
     assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
     assert case.grid == world.grid_a and case.channel == "walk_in"
     attachment = Attachment.objects.get()
-    assert attachment.stored_name.endswith(".png") and "road" not in attachment.file.name
+    assert attachment.stored_name.endswith(".jpg") and "road" not in attachment.file.name
 
 
 def test_intake_form_shows_errors_and_keeps_nothing(world):
@@ -143,7 +144,8 @@ def test_attachments_are_served_only_inside_the_scope(world, new_case):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == PNG
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")  # stored re-encoded, as JPEG
+    assert response["Content-Type"] == "image/jpeg"
     assert signed_in(world.outsider).get(url).status_code == 404
 
 
