@@ -32,6 +32,7 @@ from .selectors import (
     find_case_for_user,
     get_case_for_user,
     get_whistle_for_user,
+    may_see_reporter_contact,
     reporter_contact,
 )
 from .workflow import API_ACTIONS, allowed_actions
@@ -99,6 +100,7 @@ class CaseOut(serializers.ModelSerializer):
     assignee_name = serializers.SerializerMethodField()
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
+    tracking_code = serializers.SerializerMethodField()
     response_overdue = serializers.SerializerMethodField()
     resolution_overdue = serializers.SerializerMethodField()
 
@@ -125,6 +127,7 @@ class CaseOut(serializers.ModelSerializer):
             "lon",
             "reporter_name",
             "reporter_phone",
+            "tracking_code",
             "resident",
             "assignee",
             "assignee_name",
@@ -155,6 +158,9 @@ class CaseOut(serializers.ModelSerializer):
     def get_reporter_phone(self, obj) -> str:
         return _reporter_contact(obj, self.context.get("request"))[1]
 
+    def get_tracking_code(self, obj) -> str:
+        return _tracking_code(obj, self.context.get("request"))
+
     def get_grid_name(self, obj) -> str | None:
         return obj.grid.name if obj.grid_id else None
 
@@ -176,6 +182,14 @@ def _reporter_contact(case: Case, request) -> tuple[str, str]:
     if request is None:
         return mask_name(case.reporter_name), mask_phone(case.reporter_phone)
     return reporter_contact(request.user, case)
+
+
+def _tracking_code(case: Case, request) -> str:
+    """The reporter's tracking code, for those who call them back ("your code is …"); it lets its holder rate the
+    case, so nobody else sees it."""
+    if request is None or not case.tracking_code or not may_see_reporter_contact(request.user, case):
+        return ""
+    return case.tracking_code
 
 
 def _response_overdue(case: Case, now) -> bool:
@@ -224,6 +238,7 @@ def case_out(case: Case, request) -> dict:
         "lon": None if case.lon is None else float(case.lon),
         "reporter_name": reporter_name,
         "reporter_phone": reporter_phone,
+        "tracking_code": _tracking_code(case, request),
         "resident": case.resident_id,
         "assignee": case.assignee_id,
         "assignee_name": str(case.assignee) if case.assignee_id else None,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.cases import services
 from linli.cases.choices import Action, Channel, Satisfaction, Status
@@ -209,3 +211,14 @@ def test_place_search_finds_buildings_and_compounds(client, world):
 def test_the_report_page_speaks_both_languages(client, world, lang, needle):
     client.cookies["django_language"] = lang
     assert needle in client.get(REPORT).content.decode()
+
+
+def test_staff_who_call_the_reporter_back_see_the_tracking_code_and_a_department_does_not(client, world, api):
+    case = _case_from(_report(client, world, reporter_phone="13812345678"))
+    services.case_respond(case=case, actor=world.owner)
+    due = timezone.now() + timedelta(days=2)
+    services.whistle_blow(
+        case=case, actor=world.owner, department=world.chengguan, reason="管线需市政疏通", due_at=due
+    )
+    assert api.as_(world.owner).get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == case.tracking_code
+    assert api.as_(world.dept).get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == ""
