@@ -44,6 +44,7 @@ bench: install
 	$(PY) bench/locate.py
 	$(PY) bench/intake.py
 	$(PY) bench/registry_import.py
+	$(PY) bench/photos.py
 
 clean:
 	rm -rf var $(VENV)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,8 +45,11 @@ def clean_photo(upload: CheckedUpload, *, field: str = "photos") -> Photo:
     upload.file.seek(0)
     try:
         with Image.open(upload.file) as img:
-            img.load()
             lat, lon, taken_at = _exif_place(img)
+            # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that is still large enough: ~4× faster.
+            scale = min(1.0, settings.LINLI_PHOTO_MAX_PIXELS / max(img.size))
+            img.draft("RGB", (math.ceil(img.width * scale), math.ceil(img.height * scale)))
+            img.load()
             img = ImageOps.exif_transpose(img)
             img = img.convert("RGB")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):

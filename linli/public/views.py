@@ -6,6 +6,8 @@ step fails, and the case is written in one transaction with its photos or not at
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest
@@ -37,6 +39,7 @@ from .selectors import (
     public_timeline,
 )
 
+logger = logging.getLogger(__name__)
 TITLE_CHARS = 40
 
 
@@ -117,6 +120,10 @@ def _take_in(request, form: ReportForm, building: Building | None, compound: Com
     except DomainError as exc:
         field = exc.field if exc.field in form.fields else None
         form.add_error(field, str(exc.message))
+        return None
+    except OSError:  # the photo store failed: the case rolled back with it, the form keeps what was typed
+        logger.exception("public report: storing the photos failed")
+        form.add_error("photos", _("Your photos could not be stored just now. Please send again."))
         return None
 
 

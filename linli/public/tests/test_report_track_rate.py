@@ -222,3 +222,18 @@ def test_staff_who_call_the_reporter_back_see_the_tracking_code_and_a_department
     )
     assert api.as_(world.owner).get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == case.tracking_code
     assert api.as_(world.dept).get(f"/api/v1/cases/{case.pk}/").json()["tracking_code"] == ""
+
+
+def test_when_the_photo_store_fails_nothing_is_half_written_and_the_text_comes_back(
+    client, world, monkeypatch
+):
+    from django.core.files.storage import FileSystemStorage
+
+    def full_disk(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full_disk)
+    response = _report(client, world, photos=[jpeg()])
+    assert response.status_code == 200
+    assert Case.objects.count() == 0 and Attachment.objects.count() == 0
+    assert "污水漫到楼道口" in response.content.decode()
