@@ -52,6 +52,9 @@ class Category(models.Model):
         verbose_name=_("default department"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Cases of a kind that tells who is vulnerable (助老 emergencies, care requests) stay out of every public
+    # listing (Open311's GET requests, open data); they are still taken in from every channel.
+    is_public = models.BooleanField(_("listed publicly"), default=True)
 
     class Meta:
         ordering = ["code"]

@@ -219,6 +219,7 @@ def build_categories(world: World) -> None:
             urgent_response_minutes=10,
             resolution_working_days=spec.resolution_working_days,
             requires_verification=spec.requires_verification,
+            is_public=spec.is_public,
             default_department=world.departments[spec.department] if spec.department else None,
         )
 

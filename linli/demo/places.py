@@ -267,10 +267,11 @@ class CategorySpec:
     resolution_working_days: int
     department: str | None = None
     requires_verification: bool = False
+    is_public: bool = True
 
 
-def _cat(code, name, parent, response, days, dept=None, verify=False) -> CategorySpec:
-    return CategorySpec(code, name, parent, response, days, dept, verify)
+def _cat(code, name, parent, response, days, dept=None, verify=False, public=True) -> CategorySpec:
+    return CategorySpec(code, name, parent, response, days, dept, verify, public)
 
 
 CATEGORIES = (
@@ -307,9 +308,9 @@ CATEGORIES = (
     _cat("ZA-DQ", "盗窃", "ZA", 30, 3, "PCS"),
     _cat("ZA-TC", "车辆乱停乱放", "ZA", 60, 2, "PCS"),
     _cat("ZA-ZP", "防诈骗/可疑人员", "ZA", 30, 2, "PCS"),
-    _cat("ZL", "助老服务", None, 30, 2, "YLFW"),
-    _cat("ZL-JJ", "紧急求助（助救）", "ZL", 10, 1, "YLFW"),
-    _cat("ZL-SM", "上门服务（助餐助购助医助洁助行）", "ZL", 60, 3, "YLFW"),
+    _cat("ZL", "助老服务", None, 30, 2, "YLFW", public=False),
+    _cat("ZL-JJ", "紧急求助（助救）", "ZL", 10, 1, "YLFW", public=False),
+    _cat("ZL-SM", "上门服务（助餐助购助医助洁助行）", "ZL", 60, 3, "YLFW", public=False),
     _cat("ZX", "咨询", None, 120, 3, None),
     _cat("ZX-ZC", "政策咨询", "ZX", 120, 3, None),
     _cat("ZX-JY", "意见建议", "ZX", 120, 10, None),
