@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from linli.accounts.models import User
 from linli.core.api import parse_input
 from linli.core.cache import ProcessCache
-from linli.core.errors import Conflict, DomainError, InvalidInput
+from linli.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from linli.core.idempotency import idempotent
 from linli.core.uploads import check_uploads
 from linli.core.validators import mask_name, mask_phone, validate_phone
@@ -478,6 +478,13 @@ class CaseListCreate(ListAPIView):
 
     @extend_schema(request=CaseCreateIn, responses={201: CaseOut})
     def post(self, request):
+        if request.user.scope.is_reporter_only:
+            # Their reports go through /reporter/new/, which checks the photos (reuse, place) and counts points.
+            raise NotAllowed(
+                _("Part-time reporters report on their own pages (/reporter/new/)."),
+                code="use_reporter_pages",
+            )
+
         def handler():
             data = parse_input(CaseCreateIn, request)
             photos = check_uploads(data.pop("photos"))

@@ -60,6 +60,8 @@ def _buildings_for(user):
 @login_required
 def my_work(request):
     scope = request.user.scope
+    if scope.is_reporter_only:
+        return redirect("reporters:home")
     cases = my_work_cases(request.user)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     month_cases = Case.objects.visible_to(request.user).filter(received_at__gte=_month_start())
@@ -95,7 +97,9 @@ def problem_list(request):
 @login_required
 def intake(request):
     scope = request.user.scope
-    if not (scope.is_staff_member or Role.REPORTER in scope.roles):
+    if scope.is_reporter_only:  # their photo-first page checks the photos and counts their points
+        return redirect("reporters:new")
+    if not scope.is_staff_member:
         raise Http404
     buildings = _buildings_for(request.user)
     form = IntakeForm(request.POST or None, request.FILES or None, buildings=buildings)
@@ -122,6 +126,8 @@ def _resident_or_none(user, pk):
 @login_required
 def case_detail(request, pk: int):
     case = get_case_for_user(request.user, pk)
+    if request.user.scope.is_reporter_only:  # their own page shows what the public may see, no staff notes
+        return redirect("reporters:report", pk=case.pk)
     roles = case_roles(request.user, case)
     actions = allowed_actions(request.user, case, roles)
     reporter_name, reporter_phone = reporter_contact(request.user, case)

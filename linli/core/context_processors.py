@@ -11,4 +11,6 @@ def linli(request):
         "MAP_TILE_ATTRIBUTION": settings.LINLI_MAP_TILE_ATTRIBUTION,
         # The registry's pages (nav link, intake lookup) are for registry roles only.
         "REGISTRY": registry,
+        # Part-time reporters have pages of their own: the nav does not offer them the staff pages.
+        "STAFF": bool(user is not None and user.is_authenticated and not user.scope.is_reporter_only),
     }

@@ -139,3 +139,15 @@ def test_pages_need_a_login(world, whistled_case):
     for url in ("/cases/", f"/cases/{case.pk}/", "/cases/new/", "/cases/problems/"):
         response = Client().get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_part_time_reporters_report_through_their_own_pages_not_the_staff_intake(world, api, client):
+    """The reporter pages check photos for reuse and place, and count points: no side door around them."""
+    response = api.as_(world.reporter).post(
+        "/api/v1/cases/",
+        {"title": "吉利花园1号楼下水道堵塞", "category": world.drain.code, "lat": 39.111, "lon": 117.201},
+    )
+    assert response.status_code == 403 and response.json()["code"] == "use_reporter_pages"
+    client.force_login(world.reporter)
+    assert client.get("/cases/new/")["Location"] == "/reporter/new/"
+    assert client.get("/cases/")["Location"] == "/reporter/"

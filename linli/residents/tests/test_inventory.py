@@ -17,6 +17,8 @@ PERSONAL_MODELS = [
     "residents.Visit",
     "cases.Case",
     "accounts.User",
+    "reporters.Reporter",
+    "open311.ApiKey",
 ]
 ROW = re.compile(r"^\| (\w+\.\w+\.\w+) \| ([^|]+) \|", re.M)
 
