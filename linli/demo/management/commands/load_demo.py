@@ -20,9 +20,11 @@ from linli.cases.selectors import kpis
 from linli.core.models import Notification
 from linli.demo import places
 from linli.demo.builder import PASSWORD, build_world, delete_demo, existing_demo_objects
+from linli.demo.channels import build_channels
 from linli.demo.history import Planner
 from linli.demo.registry import build_registry
 from linli.demo.replay import Replayer, replay_clock
+from linli.open311.demo import DEMO_KEY as DEMO_OPEN311_KEY
 from linli.org.locator import locator
 
 SEED = 20260
@@ -123,6 +125,7 @@ class Command(BaseCommand):
                     replayer.run()
                 # the resident registry, after the cases so that it leaves their random draws as they were
                 registry = build_registry(world, random.Random(f"registry-{options['seed']}"), now)
+                channels = build_channels()
                 # what staff have long since seen is read; the last two days stay unread
                 Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at=None).update(
                     read_at=F("created_at") + timedelta(hours=2)
@@ -134,11 +137,11 @@ class Command(BaseCommand):
             ) from exc
         locator.invalidate()
         elapsed = time.monotonic() - started
-        self.report(world, replayer, registry, elapsed)
+        self.report(world, replayer, registry, channels, elapsed)
 
     # ---------------------------------------------------------------- the summary
 
-    def report(self, world, replayer, registry, elapsed: float) -> None:
+    def report(self, world, replayer, registry, channels, elapsed: float) -> None:
         out = self.stdout.write
         counts = dict(Case.objects.values_list("status").annotate(n=Count("id")))
         rates = kpis(Case.objects.all())
@@ -155,6 +158,7 @@ class Command(BaseCommand):
             f"  ·  满意率 satisfaction rate {rates['satisfaction_rate']}%  ·  超时 overdue open {rates['overdue']}"
         )
         self.report_registry(registry)
+        self.report_channels(channels)
         self.print_logins()
 
     def report_registry(self, registry) -> None:
@@ -178,6 +182,20 @@ class Command(BaseCommand):
         )
         for named in registry.named:
             out(f"  见报居民 resident from the seed pages: {named}")
+
+    def report_channels(self, channels) -> None:
+        out = self.stdout.write
+        if channels.poster_url:
+            out(
+                f"  二维码海报 QR poster of 吉利花园 1号楼 (sign in as grid1 or secretary): {channels.poster_url}"
+            )
+            out(f"  居民上报页 the resident's report page it opens: {channels.report_url}")
+        for name, community, tally, points in channels.reporters:
+            out(
+                f"  兼职网格员 part-time reporter {name}（{community}）: 已帮助社区发现解决问题 {tally} 条, 积分 {points}"
+            )
+        out(f"  Open311: /open311/v2/discovery.json, API key {DEMO_OPEN311_KEY}")
+        out("  " + ", ".join(f"{k} {v}" for k, v in channels.counts.items()))
 
     def print_logins(self) -> None:
         """The fixed demo logins with their roles and units, read back from the database."""
