@@ -7,10 +7,9 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from linli.cases.choices import Action, Status
-from linli.cases.models import Case, CaseEvent, Category
+from linli.cases.choices import Status
+from linli.cases.models import Case, Category
 from linli.core.errors import NotAllowed
 from linli.core.fields import index_candidates
 from linli.core.validators import normalize_phone
@@ -161,37 +160,6 @@ def get_my_report(user, pk) -> Case:
         return my_reports(user).get(pk=int(pk))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
-
-
-# What a reporter is told of a case's life: the steps, without who took them or their notes.
-PUBLIC_STEPS = {
-    Action.CREATE: gettext_lazy("Received"),
-    Action.ASSIGN: gettext_lazy("Passed to the grid worker"),
-    Action.RESPOND: gettext_lazy("Being handled"),
-    Action.WHISTLE: gettext_lazy("A department was called in"),
-    Action.RESOLVE: gettext_lazy("Resolved"),
-    Action.REOPEN: gettext_lazy("Taken up again"),
-    Action.CLOSE: gettext_lazy("Closed"),
-    Action.MERGE: gettext_lazy("Merged with an earlier report of the same problem"),
-    Action.REJECT: gettext_lazy("Not taken up"),
-}
-
-
-def public_timeline(case: Case) -> list[dict]:
-    """The case's steps as its reporter may see them: what happened and when, never by whom or their notes
-    (only a rejection's reason, which is addressed to the reporter)."""
-    events = (
-        CaseEvent.objects.filter(case=case, action__in=list(PUBLIC_STEPS))
-        .order_by("created_at", "id")
-        .values_list("action", "created_at", "note")
-    )
-    steps: list[dict] = []
-    for action, at, note in events:
-        label = PUBLIC_STEPS[action]
-        if steps and steps[-1]["label"] == label:
-            continue
-        steps.append({"label": label, "at": at, "text": note if action == Action.REJECT else ""})
-    return steps
 
 
 def report_categories() -> QuerySet[Category]:

@@ -19,6 +19,7 @@ from linli.core.images import clean_photos
 from linli.core.ratelimit import by_ip, rate_limit, too_many
 from linli.core.uploads import check_uploads
 from linli.core.validators import mask_phone, normalize_phone
+from linli.public.selectors import public_timeline
 
 from . import selectors, services
 from .errors import TooManyReports
@@ -158,5 +159,5 @@ def report_detail(request, pk: int):
     return render(
         request,
         "reporters/report_detail.html",
-        {"case": case, "steps": selectors.public_timeline(case), "photos": photos},
+        {"case": case, "steps": public_timeline(case), "photos": photos},
     )
