@@ -69,19 +69,23 @@ def _user(username: str, display: str, role: str, **unit) -> User:
     return user
 
 
-def ensure_tags() -> None:
-    """The managed tag list of migration residents.0002, put back if a transactional test's flush emptied it."""
+def ensure_seed_data() -> None:
+    """What data migrations seed — the managed tag list (residents.0002), the notice templates (notices.0002) —
+    put back if a transactional test's flush emptied it."""
+    from linli.notices.models import NoticeTemplate
     from linli.residents.models import Tag
 
     if not Tag.objects.exists():
         importlib.import_module("linli.residents.migrations.0002_tags").add_tags(apps, None)
+    if not NoticeTemplate.objects.exists():
+        importlib.import_module("linli.notices.migrations.0002_templates").add_templates(apps, None)
 
 
 @pytest.fixture
 def world(db) -> World:
     from linli.org.locator import locator
 
-    ensure_tags()
+    ensure_seed_data()
     w = World()
     w.heping = District.objects.create(code="120101", name="和平区")
     w.hongqiao = District.objects.create(code="120106", name="红桥区")

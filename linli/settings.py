@@ -201,6 +201,9 @@ SPECTACULAR_SETTINGS = {
         "DataRequestStatusEnum": "linli.residents.choices.RequestStatus",
         "VisitKindEnum": "linli.residents.choices.VisitKind",
         "DepartmentKindEnum": "linli.org.models.Department.Kind",
+        "ReporterFlagKindEnum": "linli.reporters.choices.FlagKind",
+        "PointsEntryKindEnum": "linli.reporters.choices.EntryKind",
+        "ReporterOccupationEnum": "linli.reporters.choices.Occupation",
     },
 }
 
@@ -253,6 +256,18 @@ LINLI_SMS_URL = env_str("LINLI_SMS_URL", "")
 LINLI_SMS_KEY_ID = env_str("LINLI_SMS_KEY_ID", "")
 LINLI_SMS_SECRET = env_str("LINLI_SMS_SECRET", "")
 LINLI_SMS_SIGN_NAME = env_str("LINLI_SMS_SIGN_NAME", "邻里")
+# SMTP server for notices by e-mail to staff; empty host = e-mail off. USE_TLS is STARTTLS (port 587).
+LINLI_EMAIL_HOST = env_str("LINLI_EMAIL_HOST", "")
+LINLI_EMAIL_PORT = env_int("LINLI_EMAIL_PORT", 587)
+LINLI_EMAIL_USER = env_str("LINLI_EMAIL_USER", "")
+LINLI_EMAIL_PASSWORD = env_str("LINLI_EMAIL_PASSWORD", "")
+LINLI_EMAIL_USE_TLS = env_bool("LINLI_EMAIL_USE_TLS", True)
+LINLI_EMAIL_FROM = env_str("LINLI_EMAIL_FROM", "linli@localhost")
+# Part-time reporters: points per accepted report, and the fraud guards' thresholds (docs/reporters.md).
+LINLI_REPORTER_POINTS = env_int("LINLI_REPORTER_POINTS", 10)
+LINLI_REPORTER_FAR_METRES = env_int("LINLI_REPORTER_FAR_METRES", 500)
+LINLI_REPORTER_BURST_COUNT = env_int("LINLI_REPORTER_BURST_COUNT", 5)
+LINLI_REPORTER_BURST_MINUTES = env_int("LINLI_REPORTER_BURST_MINUTES", 10)
 LINLI_IDEMPOTENCY_TTL_HOURS = env_int("LINLI_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Personal-data encryption (core.crypto). The key ring never sits in the database: a file readable only by

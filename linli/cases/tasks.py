@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from linli.core.idempotency import purge_expired_records
+from linli.notices.services import notices_sweep
 from linli.residents import pending_imports
 from linli.residents.services import data_requests_sweep
 
@@ -24,6 +25,7 @@ def sweep_deadlines() -> dict:
         counts["idempotency_records_purged"] = purge_expired_records()
         counts["data_requests_overdue"] = data_requests_sweep()
         counts["import_sheets_purged"] = pending_imports.purge()
+        counts["notices_dispatched"] = notices_sweep()
         return counts
     finally:
         ensure_monitor_scheduled(delay_seconds=settings.LINLI_SWEEP_SECONDS)

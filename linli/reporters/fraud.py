@@ -21,13 +21,13 @@ _U64 = 1 << 64
 
 def far_metres() -> int:
     """How far (m) a report may be from its photo's EXIF location before it is flagged."""
-    return getattr(settings, "LINLI_REPORTER_FAR_METRES", 500)
+    return settings.LINLI_REPORTER_FAR_METRES
 
 
 def burst_limit() -> tuple[int, timedelta]:
     """(reports, window): more than this many reports in the window are refused and the reporter flagged."""
-    count = getattr(settings, "LINLI_REPORTER_BURST_COUNT", 5)
-    minutes = getattr(settings, "LINLI_REPORTER_BURST_MINUTES", 10)
+    count = settings.LINLI_REPORTER_BURST_COUNT
+    minutes = settings.LINLI_REPORTER_BURST_MINUTES
     return count, timedelta(minutes=minutes)
 
 

@@ -47,7 +47,7 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")  # a mainland mobile: what an SMS can reac
 
 
 def points_per_report() -> int:
-    return getattr(settings, "LINLI_REPORTER_POINTS", 10)
+    return settings.LINLI_REPORTER_POINTS
 
 
 def _sms_text(message: str, **values) -> str:

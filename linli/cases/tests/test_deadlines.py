@@ -70,6 +70,7 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
         "idempotency_records_purged": 0,
         "data_requests_overdue": 0,
         "import_sheets_purged": 0,
+        "notices_dispatched": 0,
     }
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from linli.conftest import ensure_tags
+from linli.conftest import ensure_seed_data
 
 
 @pytest.fixture(scope="package")
@@ -20,4 +20,4 @@ def demo(django_db_setup, django_db_blocker):
         call_command("load_demo", cases=200, stdout=out)
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)
-        ensure_tags()  # flush also empties the managed tag list a data migration put in
+        ensure_seed_data()  # flush also empties what data migrations put in

@@ -8,7 +8,7 @@ from django.conf import settings
 from linli.core.fields import EncryptedTextField
 
 PI_NAMES = {"name", "gender", "birth_date", "id_number", "phone", "room", "address", "notes", "note", "tag"}
-PI_NAMES |= {"reporter_name", "reporter_phone"}
+PI_NAMES |= {"reporter_name", "reporter_phone", "recipient_label", "address_display"}
 PERSONAL_MODELS = [
     "residents.Resident",
     "residents.Household",
@@ -18,6 +18,7 @@ PERSONAL_MODELS = [
     "cases.Case",
     "accounts.User",
     "reporters.Reporter",
+    "notices.Delivery",
     "open311.ApiKey",
 ]
 ROW = re.compile(r"^\| (\w+\.\w+\.\w+) \| ([^|]+) \|", re.M)
