@@ -128,6 +128,8 @@ def public_timeline(case: Case) -> list[PublicStep]:
 
 
 def public_status(case: Case) -> str:
+    if case.status == Status.RESOLVED and not may_rate(case):
+        return str(_("Solved — thank you for your answer"))
     return str(PUBLIC_STATUS.get(case.status, case.get_status_display()))
 
 

@@ -30,10 +30,12 @@ def write_path(monkeypatch):
 
 
 def stored_rows(case: Case) -> dict:
-    """What intake wrote for `case`, without what differs by nature between two cases (ids, stamps)."""
+    """What intake wrote for `case`, without what differs by nature between two cases (ids, stamps, the random
+    tracking code)."""
     row = Case.objects.filter(pk=case.pk).values().get()
     assert row["number"] == services.case_number(case.received_at, case.pk) == case.number
-    for key in ("id", "number", "updated_at"):
+    assert len(row["tracking_code"]) == services.TRACKING_LENGTH
+    for key in ("id", "number", "updated_at", "tracking_code"):
         row.pop(key)
     events = list(
         CaseEvent.objects.filter(case=case).values("action", "actor_id", "created_at", "to_status", "data")

@@ -36,6 +36,8 @@ def test_report_track_and_rate_on_a_phone(world, phone_browser, tmp_path):
 
     page.locator("details.group summary", has_text="环境卫生").click()
     page.locator("label.tile", has_text="下水道堵塞").click()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT.with_name("public-report-form.png")), full_page=True)
     page.locator("textarea[name=description]").fill("吉利花园1号楼下水道堵塞，污水漫到楼道口")
     page.locator("input[name=photos]").set_input_files(str(photo))
     page.locator("input[name=reporter_phone]").fill("13812345678")
@@ -62,6 +64,7 @@ def test_report_track_and_rate_on_a_phone(world, phone_browser, tmp_path):
     form.locator("#send-rating").click()
     expect(page.locator("#rated")).to_be_visible()
     expect(page.locator("#my-rating")).to_be_visible()
+    expect(page.locator("#public-status")).to_have_text("已办结，感谢您的评价")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
