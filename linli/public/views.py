@@ -85,6 +85,7 @@ def report(request):
             "groups": category_groups(),
             "building": building,
             "compound": compound,
+            "compound_buildings": compound.buildings.order_by("name") if compound is not None else [],
             "query": query,
             "places": find_places(query) if query else [],
         },

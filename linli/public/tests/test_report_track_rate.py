@@ -198,6 +198,13 @@ def test_the_reporter_rates_after_resolution_and_dissatisfied_reopens(client, wo
     assert client.post(rate_url, {"solved": "1", "satisfaction": Satisfaction.SATISFIED}).status_code == 400
 
 
+def test_a_compound_poster_offers_its_buildings_and_reports_land_in_the_compounds_community(client, world):
+    html = client.get(REPORT, {"c": world.jili.pk}).content.decode()
+    assert f"?b={world.building_1.pk}" in html and f"?b={world.building_3.pk}" in html
+    case = _case_from(_report(client, world, building="", compound=world.jili.pk))
+    assert case.community == world.xiningdao and case.address == "吉利花园"
+
+
 def test_place_search_finds_buildings_and_compounds(client, world):
     html = client.get(REPORT, {"q": "吉利花园 1号"}).content.decode()
     assert f"?b={world.building_1.pk}" in html and f"?b={world.building_3.pk}" not in html
