@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "linli.public",
     "linli.reporters",
     "linli.open311",
+    "linli.care",
+    "linli.patrols",
     "linli.demo",
 ]
 

@@ -5,10 +5,12 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from linli.accounts.api import ObtainToken
+from linli.care import api as care_api
 from linli.cases import api as cases_api
 from linli.core.ratelimit import by_post, rate_limit
 from linli.notices import api as notices_api
 from linli.org import api as org_api
+from linli.patrols import api as patrols_api
 from linli.reporters import api as reporters_api
 from linli.residents import api as residents_api
 
@@ -35,6 +37,8 @@ api_v1 = [
     path("", include(residents_api.urlpatterns)),
     path("", include(notices_api.urlpatterns)),
     path("", include(reporters_api.urlpatterns)),
+    path("", include(care_api.urlpatterns)),
+    path("", include(patrols_api.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -51,6 +55,8 @@ urlpatterns = [
     path("r/", include("linli.public.urls")),
     path("reporter/", include("linli.reporters.urls")),
     path("open311/v2/", include("linli.open311.urls")),
+    path("care/", include("linli.care.urls")),
+    path("patrols/", include("linli.patrols.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
