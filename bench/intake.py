@@ -351,6 +351,8 @@ CASE_COLUMNS = (
     "reject_reason",
     "version",
     "updated_at",
+    "tracking_code",
+    "attributes",
 )
 
 
@@ -407,7 +409,16 @@ def _case_params(body: dict, grid: dict, world: dict, now, response_due, resolut
         "",
         1,
         now,
+        _tracking_code(),
+        "{}",
     )
+
+
+def _tracking_code() -> str:
+    """A tracking code as intake draws it (cases.services.new_tracking_code)."""
+    import secrets
+
+    return "".join(secrets.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(10))
 
 
 def raw_client(idx: int, db: dict, world: dict, clock: tuple[float, float, float], out) -> None:
