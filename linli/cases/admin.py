@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from linli.core.admin import ReadOnlyAdmin
+
 from .models import Case, CaseEvent, Category, Whistle
 
 
@@ -15,19 +17,6 @@ class CategoryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["parent", "requires_verification", "is_active"]
     search_fields = ["code", "name"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Cases change only through the services (one door for the timeline), so the admin only reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)

@@ -10,6 +10,20 @@ from .models import AuditEntry, CalendarDay
 from .workdays import import_arrangement, parse_arrangement_text
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows only the services write (one door for the timeline, the audit trail, append-only ledgers): the
+    admin reads them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ArrangementUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Arrangement file (CSV: date,is_workday,name — or JSON)"),

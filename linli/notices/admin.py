@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.admin import ReadOnlyAdmin
+
 from .audience import webhook_host
 from .models import Delivery, GroupEndpoint, Notice, NoticeTemplate
 
@@ -68,19 +70,6 @@ class GroupEndpointAdmin(admin.ModelAdmin):
     @admin.display(description=_("posts to"))
     def host(self, obj) -> str:
         return webhook_host(obj.webhook_url)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Notices and deliveries change only through the services (one door for the audit trail)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notice)

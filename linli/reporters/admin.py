@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from linli.core.admin import ReadOnlyAdmin
+
 from .models import Flag, PointsEntry, Reporter
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The services own every write of this app (the ledger is append-only), so the admin only reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reporter)
