@@ -70,15 +70,18 @@ def _user(username: str, display: str, role: str, **unit) -> User:
 
 
 def ensure_seed_data() -> None:
-    """What data migrations seed — the managed tag list (residents.0002), the notice templates (notices.0002) —
-    put back if a transactional test's flush emptied it."""
+    """What data migrations seed — the managed tag list (residents.0002), the notice templates (notices.0002),
+    the patrol checklists (patrols.0002) — put back if a transactional test's flush emptied it."""
     from linli.notices.models import NoticeTemplate
+    from linli.patrols.models import ChecklistTemplate
     from linli.residents.models import Tag
 
     if not Tag.objects.exists():
         importlib.import_module("linli.residents.migrations.0002_tags").add_tags(apps, None)
     if not NoticeTemplate.objects.exists():
         importlib.import_module("linli.notices.migrations.0002_templates").add_templates(apps, None)
+    if not ChecklistTemplate.objects.exists():
+        importlib.import_module("linli.patrols.migrations.0002_checklists").add_checklists(apps, None)
 
 
 @pytest.fixture

@@ -204,6 +204,8 @@ SPECTACULAR_SETTINGS = {
         "VisitKindEnum": "linli.residents.choices.VisitKind",
         "DepartmentKindEnum": "linli.org.models.Department.Kind",
         "ReporterFlagKindEnum": "linli.reporters.choices.FlagKind",
+        "NoticePlaceKindEnum": "linli.notices.choices.PlaceKind",
+        "PatrolPlaceKindEnum": "linli.patrols.choices.PlaceKind",
         "PointsEntryKindEnum": "linli.reporters.choices.EntryKind",
         "ReporterOccupationEnum": "linli.reporters.choices.Occupation",
     },
@@ -270,6 +272,15 @@ LINLI_REPORTER_POINTS = env_int("LINLI_REPORTER_POINTS", 10)
 LINLI_REPORTER_FAR_METRES = env_int("LINLI_REPORTER_FAR_METRES", 500)
 LINLI_REPORTER_BURST_COUNT = env_int("LINLI_REPORTER_BURST_COUNT", 5)
 LINLI_REPORTER_BURST_MINUTES = env_int("LINLI_REPORTER_BURST_MINUTES", 10)
+# Care (docs/care.md): minutes each escalation level has before the next is told (one figure, or one per level),
+# the category SOS cases get, how far ahead visits show as due, when someone counts as "not heard from".
+LINLI_CARE_STEP_MINUTES = tuple(
+    int(m) for m in env_str("LINLI_CARE_STEP_MINUTES", "5").split(",") if m.strip()
+)
+LINLI_CARE_CATEGORY = env_str("LINLI_CARE_CATEGORY", "ZL-JJ")
+LINLI_CARE_DUE_AHEAD_DAYS = env_int("LINLI_CARE_DUE_AHEAD_DAYS", 3)
+LINLI_CARE_QUIET_DAYS = env_int("LINLI_CARE_QUIET_DAYS", 7)
+LINLI_CARE_WEBHOOK_RATE = env_str("LINLI_CARE_WEBHOOK_RATE", "1200/m")  # calls per platform
 LINLI_IDEMPOTENCY_TTL_HOURS = env_int("LINLI_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Personal-data encryption (core.crypto). The key ring never sits in the database: a file readable only by

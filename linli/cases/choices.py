@@ -67,6 +67,8 @@ class Action(models.TextChoices):
     OVERDUE_RESPONSE = "overdue_response", _("Response overdue")
     OVERDUE_RESOLUTION = "overdue_resolution", _("Resolution overdue")
     OUTCOME = "outcome", _("Outcome of the master case")
+    CARE_ESCALATE = "care_escalate", _("Escalated to the next person")
+    CARE_CONTACT = "care_contact", _("Emergency contact told")
 
 
 class WhistleStatus(models.TextChoices):

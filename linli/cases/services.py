@@ -654,6 +654,23 @@ def case_add_note(*, case: Case, actor: User, note: str, version: int | None = N
     return case
 
 
+def case_log_step(
+    *, case: Case, action: str, note: str = "", data: dict | None = None, actor=None
+) -> CaseEvent:
+    """A timeline entry that changes nothing else (an escalation step of a care call, told by the system)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        return _event(
+            locked,
+            action=action,
+            actor=actor,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=note,
+            data=data,
+        )
+
+
 def case_resolve(*, case: Case, actor: User, result: str, version: int | None = None, attachments=()) -> Case:
     """办结: record what was done."""
     if not result.strip():

@@ -13,9 +13,11 @@ from shapely.ops import unary_union
 
 from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment, User
+from linli.care import demo as care_demo
 from linli.cases.models import Case, Category
 from linli.org.models import Building, Community, Compound, Department, District, Grid, Street
 from linli.org.services import grids_import
+from linli.patrols import demo as patrols_demo
 
 from . import places
 from .geo import area_km2, community_cells, geojson, point_inside
@@ -96,6 +98,8 @@ def delete_demo() -> None:
     users = User.objects.filter(username__in=demo_usernames())
     communities = Community.objects.filter(code__in=[c.code for c in places.COMMUNITIES])
     with transaction.atomic():
+        patrols_demo.delete_demo(communities)  # inspections hold on to places and categories
+        care_demo.delete_demo(communities)  # calls and orders hold on to residents and cases
         cases = Case.objects.filter(Q(community__in=communities) | Q(created_by__in=users))
         # duplicates point at their master with PROTECT; unhook them before deleting the lot
         Case.objects.filter(Q(pk__in=cases) | Q(master__in=cases)).exclude(master=None).update(master=None)

@@ -70,7 +70,9 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
         "idempotency_records_purged": 0,
         "data_requests_overdue": 0,
         "import_sheets_purged": 0,
+        "care_escalation_steps": 0,
         "notices_dispatched": 0,
+        "patrol_due_dates_written": 0,
     }
 
 

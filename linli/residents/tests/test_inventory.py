@@ -8,7 +8,14 @@ from django.conf import settings
 from linli.core.fields import EncryptedTextField
 
 PI_NAMES = {"name", "gender", "birth_date", "id_number", "phone", "room", "address", "notes", "note", "tag"}
-PI_NAMES |= {"reporter_name", "reporter_phone", "recipient_label", "address_display"}
+PI_NAMES |= {
+    "reporter_name",
+    "reporter_phone",
+    "recipient_label",
+    "address_display",
+    "requester_name",
+    "details",
+}
 PERSONAL_MODELS = [
     "residents.Resident",
     "residents.Household",
@@ -20,6 +27,12 @@ PERSONAL_MODELS = [
     "reporters.Reporter",
     "notices.Delivery",
     "open311.ApiKey",
+    "care.Terminal",
+    "care.CareCall",
+    "care.CareAlert",
+    "care.CareProvider",
+    "care.CareOrder",
+    "care.ServiceVisit",
 ]
 ROW = re.compile(r"^\| (\w+\.\w+\.\w+) \| ([^|]+) \|", re.M)
 

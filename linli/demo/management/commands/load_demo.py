@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment, User
+from linli.care.demo import DEMO_SECRET as CARE_SECRET
+from linli.care.demo import PLATFORM_CODE as CARE_PLATFORM
 from linli.cases.choices import Status
 from linli.cases.models import Case
 from linli.cases.selectors import kpis
@@ -21,6 +23,7 @@ from linli.core.models import Notification
 from linli.demo import places
 from linli.demo.builder import PASSWORD, build_world, delete_demo, existing_demo_objects
 from linli.demo.channels import build_channels
+from linli.demo.fieldwork import build_fieldwork
 from linli.demo.history import Planner
 from linli.demo.registry import build_registry
 from linli.demo.replay import Replayer, replay_clock
@@ -126,6 +129,7 @@ class Command(BaseCommand):
                 # the resident registry, after the cases so that it leaves their random draws as they were
                 registry = build_registry(world, random.Random(f"registry-{options['seed']}"), now)
                 channels = build_channels()
+                fieldwork = build_fieldwork()
                 # what staff have long since seen is read; the last two days stay unread
                 Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at=None).update(
                     read_at=F("created_at") + timedelta(hours=2)
@@ -137,11 +141,11 @@ class Command(BaseCommand):
             ) from exc
         locator.invalidate()
         elapsed = time.monotonic() - started
-        self.report(world, replayer, registry, channels, elapsed)
+        self.report(world, replayer, registry, channels, fieldwork, elapsed)
 
     # ---------------------------------------------------------------- the summary
 
-    def report(self, world, replayer, registry, channels, elapsed: float) -> None:
+    def report(self, world, replayer, registry, channels, fieldwork, elapsed: float) -> None:
         out = self.stdout.write
         counts = dict(Case.objects.values_list("status").annotate(n=Count("id")))
         rates = kpis(Case.objects.all())
@@ -159,6 +163,7 @@ class Command(BaseCommand):
         )
         self.report_registry(registry)
         self.report_channels(channels)
+        self.report_fieldwork(fieldwork)
         self.print_logins()
 
     def report_registry(self, registry) -> None:
@@ -196,6 +201,19 @@ class Command(BaseCommand):
             )
         out(f"  Open311: /open311/v2/discovery.json, API key {DEMO_OPEN311_KEY}")
         out("  " + ", ".join(f"{k} {v}" for k, v in channels.counts.items()))
+
+    def report_fieldwork(self, fieldwork) -> None:
+        out = self.stdout.write
+        out(f"  助老 care: 电子保姆 platform {CARE_PLATFORM} (secret {CARE_SECRET}), care board at /care/")
+        if fieldwork.campaign:
+            out(f"  巡查 campaign {fieldwork.campaign}:")
+            width = max(_width(row[0]) for row in fieldwork.compounds)
+            for name, b_done, b_all, s_done, s_all, found, fixed in fieldwork.compounds:
+                out(
+                    f"    {_pad(name, width)}  楼栋 buildings {b_done}/{b_all}  商铺 shops {s_done}/{s_all}"
+                    f"  隐患 hazards found {found}, fixed {fixed}"
+                )
+        out("  " + ", ".join(f"{k} {v}" for k, v in fieldwork.counts.items()))
 
     def print_logins(self) -> None:
         """The fixed demo logins with their roles and units, read back from the database."""
