@@ -465,7 +465,7 @@ def care_sweep(now: datetime | None = None) -> int:
 
 def _escalate(pk: int, *, now: datetime) -> int:
     with transaction.atomic():
-        call = CareCall.objects.select_for_update().select_related("resident", "case").get(pk=pk)
+        call = CareCall.objects.select_for_update(of=("self",)).select_related("resident", "case").get(pk=pk)
         if call.next_step_at is None or call.next_step_at > now or call.status not in WAITING_CALL_STATUSES:
             return 0
         case = call.case
