@@ -45,6 +45,7 @@ bench: install
 	$(PY) bench/intake.py
 	$(PY) bench/registry_import.py
 	$(PY) bench/photos.py
+	$(PY) bench/care_calls.py
 
 clean:
 	rm -rf var $(VENV)

@@ -167,11 +167,13 @@ class Server:
         threads: int,
         app: str = "linli.wsgi:application",
         extra_args: Sequence[str] = (),
+        nice: int = 0,
     ):
         self.port = free_port()
         self.workers = workers
         self.threads = threads
         cmd = [
+            *(["nice", "-n", str(nice)] if nice else []),
             GUNICORN,
             app,
             "-b",

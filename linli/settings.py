@@ -280,7 +280,8 @@ LINLI_CARE_STEP_MINUTES = tuple(
 LINLI_CARE_CATEGORY = env_str("LINLI_CARE_CATEGORY", "ZL-JJ")
 LINLI_CARE_DUE_AHEAD_DAYS = env_int("LINLI_CARE_DUE_AHEAD_DAYS", 3)
 LINLI_CARE_QUIET_DAYS = env_int("LINLI_CARE_QUIET_DAYS", 7)
-LINLI_CARE_WEBHOOK_RATE = env_str("LINLI_CARE_WEBHOOK_RATE", "1200/m")  # calls per platform
+# calls per platform and process: far above a city's SOS rate, since a refused SOS waits for the platform's retry
+LINLI_CARE_WEBHOOK_RATE = env_str("LINLI_CARE_WEBHOOK_RATE", "6000/m")
 LINLI_IDEMPOTENCY_TTL_HOURS = env_int("LINLI_IDEMPOTENCY_TTL_HOURS", 24)
 
 # Personal-data encryption (core.crypto). The key ring never sits in the database: a file readable only by
