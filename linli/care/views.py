@@ -10,7 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from linli.cases.models import Category
 from linli.core.errors import DomainError
+from linli.core.files import serve_stored_file
 from linli.core.uploads import check_uploads
 from linli.core.validators import mask_name, mask_phone
 from linli.residents import services as resident_services
@@ -318,12 +319,7 @@ def order_cancel(request, pk: int):
 
 @care_page
 def photo(request, uuid):
-    item = selectors.get_photo_for_user(request.user, uuid)
-    response = FileResponse(
-        item.file.open("rb"), content_type=item.content_type, as_attachment=not item.is_image
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_stored_file(request, selectors.get_photo_for_user(request.user, uuid))
 
 
 # ---------------------------------------------------------------- visits (探访)

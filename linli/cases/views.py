@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts.choices import Role
 from linli.accounts.models import User
 from linli.core.errors import DomainError
+from linli.core.files import serve_stored_file
 from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
 from linli.org.models import Building
@@ -252,16 +253,7 @@ def attachment(request, uuid):
     except (Attachment.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     get_case_for_user(request.user, att.case_id)
-    inline = att.is_image and request.GET.get("inline") == "1"
-    response = FileResponse(
-        att.file.open("rb"),
-        content_type=att.content_type,
-        as_attachment=not inline,
-        filename=att.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_stored_file(request, att)
 
 
 @login_required

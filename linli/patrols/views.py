@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
+from linli.core.files import serve_stored_file
 from linli.core.images import clean_photos
 from linli.core.uploads import check_uploads
 
@@ -224,13 +225,4 @@ def photo(request, uuid):
     except (InspectionPhoto.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     selectors.get_inspection_for_user(request.user, stored.inspection_id)
-    inline = request.GET.get("inline") == "1"
-    response = FileResponse(
-        stored.file.open("rb"),
-        content_type=stored.content_type,
-        as_attachment=not inline,
-        filename=stored.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_stored_file(request, stored)
