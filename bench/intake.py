@@ -950,7 +950,7 @@ def profile_main(n: int) -> None:
             classmethod(parts.wrap("Scope.for_user (cached)", Scope.for_user.__func__)),
         ),
         (api, "idempotent", parts.wrap("idempotent() (no key: pass-through)", api.idempotent)),
-        (api, "_parse", parts.wrap("CaseCreateIn validation (cached Category)", api._parse)),
+        (api, "parse_input", parts.wrap("CaseCreateIn validation (cached Category)", api.parse_input)),
         (services, "case_create", parts.wrap("services.case_create", services.case_create)),
         (services, "locate_place", parts.wrap("  locate_place (GridIndex)", services.locate_place)),
         (services, "grid_worker", parts.wrap("  grid_worker (locator snapshot)", services.grid_worker)),
