@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "linli.open311",
     "linli.care",
     "linli.patrols",
+    "linli.deliberation",
     "linli.demo",
 ]
 

@@ -8,6 +8,7 @@ from linli.accounts.api import ObtainToken
 from linli.care import api as care_api
 from linli.cases import api as cases_api
 from linli.core.ratelimit import by_post, rate_limit
+from linli.deliberation import api as deliberation_api
 from linli.notices import api as notices_api
 from linli.org import api as org_api
 from linli.patrols import api as patrols_api
@@ -39,6 +40,7 @@ api_v1 = [
     path("", include(reporters_api.urlpatterns)),
     path("", include(care_api.urlpatterns)),
     path("", include(patrols_api.urlpatterns)),
+    path("", include(deliberation_api.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -57,6 +59,7 @@ urlpatterns = [
     path("open311/v2/", include("linli.open311.urls")),
     path("care/", include("linli.care.urls")),
     path("patrols/", include("linli.patrols.urls")),
+    path("meetings/", include("linli.deliberation.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
