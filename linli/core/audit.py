@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from django.conf import settings
 from django.utils import timezone
 
 from .models import AuditEntry
-
-# A full mainland ID number or mobile number must never reach the log (LG-03).
-_ID_OR_PHONE = re.compile(r"\d{17}[\dXx]|\d{15}|1[3-9]\d{9}")
+from .validators import mask_personal_text
 
 
 def scrub(text: str) -> str:
-    """Mask ID and mobile numbers and encode line breaks, so a log line can neither leak nor be forged."""
-    text = _ID_OR_PHONE.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 7) + m.group(0)[-4:], text)
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """Mask ID numbers, phone numbers (mobiles and landlines, with separators, +86 or full-width digits) and e-mail
+    addresses, and encode line breaks, so a log line can neither leak nor be forged (LG-03)."""
+    return mask_personal_text(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def client_ip(request) -> str | None:

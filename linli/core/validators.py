@@ -100,3 +100,40 @@ def mask_id_number(value: str) -> str:
     if len(value) < 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+# Matched on a copy whose full-width digits are ASCII, so ＡＳＣＩＩ-looking numbers are found too.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
+# Seven or more digits, single spaces or hyphens allowed between them: mobiles, landlines, old 15-digit IDs.
+_DIGIT_RUN = re.compile(r"(?<![\d+])(?:\+?86[-\s]?)?\d(?:[-\s]?\d){6,}(?!\d)")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_personal_text(text: str, names=()) -> str:
+    """Free text with ID numbers, phone numbers, e-mail addresses and the given names masked."""
+    if not text:
+        return ""
+    probe = text.translate(_FULLWIDTH)
+    spans: list[tuple[int, int, str]] = []
+    for match in _ID_NUMBER.finditer(probe):
+        spans.append((match.start(), match.end(), mask_id_number(match.group(0))))
+    for match in _DIGIT_RUN.finditer(probe):
+        if not _DATE.fullmatch(match.group(0)):
+            spans.append((match.start(), match.end(), mask_phone(match.group(0))))
+    for match in _EMAIL.finditer(probe):
+        local, _at, domain = match.group(0).partition("@")
+        spans.append((match.start(), match.end(), f"{local[0]}***@{domain}"))
+    out, position = [], 0
+    for start, end, mask in sorted(spans):
+        if start < position:  # an ID number is also a run of digits: the first mask wins
+            continue
+        out.append(text[position:start])
+        out.append(mask)
+        position = end
+    out.append(text[position:])
+    result = "".join(out)
+    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
+        result = result.replace(name, mask_name(name))
+    return result

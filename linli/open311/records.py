@@ -12,51 +12,16 @@ from django.utils.translation import gettext as _
 
 from linli.cases.choices import OPEN_STATUSES, Status, Urgency
 from linli.cases.models import Case, Category
-from linli.core.validators import mask_id_number, mask_name, mask_phone
+from linli.core.validators import mask_personal_text
 
 from .models import ServiceAttribute
 
 COORDINATE_DECIMALS = 4  # about 11 m of latitude: the building, not the window
 
-# Matched on a copy whose full-width digits are ASCII, so ＡＳＣＩＩ-looking numbers are found too.
-_FULLWIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")
-# Seven or more digits, single spaces or hyphens allowed between them: mobiles, landlines, old 15-digit IDs.
-_DIGIT_RUN = re.compile(r"(?<![\d+])(?:\+?86[-\s]?)?\d(?:[-\s]?\d){6,}(?!\d)")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Where an address goes below the building: a unit/entrance, floor or room (3门, 2单元, 502室, 1-2-301, 1号楼502).
 _BELOW_BUILDING = re.compile(
     r"(?:\d+|[一二三四五六七八九十]+)\s*(?:单元|门洞|楼门|门|室|户|层)|\d+\s*[-－]\s*\d+|(?<=楼)[\s,，]*\d+"
 )
-
-
-def scrub(text: str, names=()) -> str:
-    """Free text with ID numbers, phone numbers, e-mail addresses and the given names masked."""
-    if not text:
-        return ""
-    probe = text.translate(_FULLWIDTH)
-    spans: list[tuple[int, int, str]] = []
-    for match in _ID_NUMBER.finditer(probe):
-        spans.append((match.start(), match.end(), mask_id_number(match.group(0))))
-    for match in _DIGIT_RUN.finditer(probe):
-        if not _DATE.fullmatch(match.group(0)):
-            spans.append((match.start(), match.end(), mask_phone(match.group(0))))
-    for match in _EMAIL.finditer(probe):
-        local, _at, domain = match.group(0).partition("@")
-        spans.append((match.start(), match.end(), f"{local[0]}***@{domain}"))
-    out, position = [], 0
-    for start, end, mask in sorted(spans):
-        if start < position:  # an ID number is also a run of digits: the first mask wins
-            continue
-        out.append(text[position:start])
-        out.append(mask)
-        position = end
-    out.append(text[position:])
-    result = "".join(out)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
-        result = result.replace(name, mask_name(name))
-    return result
 
 
 def building_level(address: str) -> str:
@@ -124,9 +89,9 @@ def status_notes(case: Case) -> str:
     if case.status == Status.MERGED and getattr(case, "master_number", None):
         return _("Merged into case %(number)s.") % {"number": case.master_number}
     if case.status == Status.REJECTED and case.reject_reason:
-        return _("Not accepted: %(reason)s") % {"reason": scrub(case.reject_reason, names)}
+        return _("Not accepted: %(reason)s") % {"reason": mask_personal_text(case.reject_reason, names)}
     if case.status in (Status.RESOLVED, Status.CLOSED) and case.result:
-        return scrub(case.result, names)
+        return mask_personal_text(case.result, names)
     return str(case.get_status_display())
 
 
@@ -143,14 +108,16 @@ def agency_responsible(case: Case) -> str:
 def public_address(case: Case) -> str:
     if case.building_id:
         return str(case.building)
-    return building_level(scrub(case.address, _names_in(case)))
+    return building_level(mask_personal_text(case.address, _names_in(case)))
 
 
 def public_media_url(case: Case) -> str | None:
     url = (case.attributes or {}).get("media_url")
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         return None
-    return url if scrub(url) == url else None  # a URL carrying a phone or an e-mail is left out, not mangled
+    return (
+        url if mask_personal_text(url) == url else None
+    )  # a URL carrying a phone or an e-mail is left out, not mangled
 
 
 def _rounded(value: float | None) -> float | None:
@@ -165,7 +132,7 @@ def request_record(case: Case) -> dict:
         "status_notes": status_notes(case),
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": scrub(case.description, _names_in(case)),
+        "description": mask_personal_text(case.description, _names_in(case)),
         "agency_responsible": agency_responsible(case),
         "service_notice": promise(case.category, urgent=case.urgency == Urgency.URGENT),
         "requested_datetime": case.received_at,

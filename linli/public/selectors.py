@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.cases.choices import Action, Status
 from linli.cases.models import Case, Category
-from linli.core.audit import scrub
+from linli.core.validators import mask_personal_text
 from linli.org.models import Building, Compound
 
 PLACE_RESULTS = 12
@@ -122,7 +122,7 @@ def public_timeline(case: Case) -> list[PublicStep]:
         label = PUBLIC_STEPS.get(event.action)
         if label is None:
             continue
-        note = scrub(event.note).replace("\\n", "\n") if event.action in PUBLIC_NOTES else ""
+        note = mask_personal_text(event.note) if event.action in PUBLIC_NOTES else ""
         steps.append(PublicStep(at=event.created_at, label=str(label), note=note))
     return steps
 

@@ -5,7 +5,8 @@ import pytest
 
 from linli.cases.choices import Channel
 from linli.cases.services import case_create, case_create_public, case_resolve, case_respond
-from linli.open311.records import building_level, scrub
+from linli.core.validators import mask_personal_text as scrub
+from linli.open311.records import building_level
 
 from .conftest import BASE, json_body, report, xml_root
 
