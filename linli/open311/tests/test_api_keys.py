@@ -4,10 +4,10 @@ import hashlib
 from io import StringIO
 
 import pytest
-from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from linli.accounts.models import User
 from linli.core.models import AuditEntry
