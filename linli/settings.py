@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "linli.org.models.Department.Kind",
         "ReporterFlagKindEnum": "linli.reporters.choices.FlagKind",
         "NoticePlaceKindEnum": "linli.notices.choices.PlaceKind",
+        "MeetingStatusEnum": "linli.deliberation.choices.MeetingStatus",
+        "ActionItemStatusEnum": "linli.deliberation.choices.ActionStatus",
         "PatrolPlaceKindEnum": "linli.patrols.choices.PlaceKind",
         "PointsEntryKindEnum": "linli.reporters.choices.EntryKind",
         "ReporterOccupationEnum": "linli.reporters.choices.Occupation",

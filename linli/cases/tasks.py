@@ -12,6 +12,7 @@ from django_tasks import task
 
 from linli.care.services import care_sweep
 from linli.core.idempotency import purge_expired_records
+from linli.deliberation.services import deliberation_sweep
 from linli.notices.services import notices_sweep
 from linli.patrols.services import rounds_extend
 from linli.residents import pending_imports
@@ -30,6 +31,7 @@ def sweep_deadlines() -> dict:
         counts["import_sheets_purged"] = pending_imports.purge()
         counts["care_escalation_steps"] = care_sweep()
         counts["notices_dispatched"] = notices_sweep()
+        counts["action_items_overdue"] = deliberation_sweep()
         counts["patrol_due_dates_written"] = _extend_rounds_daily()
         return counts
     finally:

@@ -20,6 +20,7 @@ from linli.core.errors import DomainError
 from linli.core.files import serve_stored_file
 from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
+from linli.deliberation.selectors import case_deliberation, open_action_items
 from linli.org.models import Building
 from linli.residents.models import Resident
 
@@ -92,7 +93,16 @@ def problem_list(request):
     groups: dict = {}
     for case in cases[:2000]:
         groups.setdefault(case.grid, []).append(case)
-    return render(request, "cases/problem_list.html", {"groups": list(groups.items()), "now": timezone.now()})
+    return render(
+        request,
+        "cases/problem_list.html",
+        {
+            "groups": list(groups.items()),
+            "now": timezone.now(),
+            "action_items": open_action_items(request.user)[:2000],
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -162,6 +172,7 @@ def case_detail(request, pk: int):
             "can_settle_whistles": bool(roles & HANDLERS),
             "is_open": case.status in OPEN_STATUSES,
             "now": timezone.now(),
+            "deliberation": case_deliberation(request.user, case),
         },
     )
 

@@ -15,6 +15,7 @@ from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment, User
 from linli.care import demo as care_demo
 from linli.cases.models import Case, Category
+from linli.deliberation import demo as deliberation_demo
 from linli.org.models import Building, Community, Compound, Department, District, Grid, Street
 from linli.org.services import grids_import
 from linli.patrols import demo as patrols_demo
@@ -100,6 +101,7 @@ def delete_demo() -> None:
     with transaction.atomic():
         patrols_demo.delete_demo(communities)  # inspections hold on to places and categories
         care_demo.delete_demo(communities)  # calls and orders hold on to residents and cases
+        deliberation_demo.delete_demo(communities)  # action items hold on to their owners
         cases = Case.objects.filter(Q(community__in=communities) | Q(created_by__in=users))
         # duplicates point at their master with PROTECT; unhook them before deleting the lot
         Case.objects.filter(Q(pk__in=cases) | Q(master__in=cases)).exclude(master=None).update(master=None)

@@ -72,6 +72,7 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
         "import_sheets_purged": 0,
         "care_escalation_steps": 0,
         "notices_dispatched": 0,
+        "action_items_overdue": 0,
         "patrol_due_dates_written": 0,
     }
 

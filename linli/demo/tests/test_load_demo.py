@@ -95,10 +95,16 @@ def test_departments_and_categories_are_in_place(demo):
 
 def test_cases_are_in_every_state_with_realistic_rates(demo):
     from linli.care.models import CareCall
+    from linli.deliberation.models import ReceptionMatter
     from linli.patrols.models import Hazard
 
-    # the replayed history, plus the cases the care calls and the patrols' hazards of the demo became
-    extra = CareCall.objects.exclude(case=None).count() + Hazard.objects.exclude(case=None).count()
+    # the replayed history, plus the cases the demo's care calls, patrol hazards, meetings and reception days made
+    extra = (
+        CareCall.objects.exclude(case=None).count()
+        + Hazard.objects.exclude(case=None).count()
+        + Case.objects.filter(channel="meeting", agenda_items__isnull=False).distinct().count()
+        + ReceptionMatter.objects.exclude(case=None).count()
+    )
     assert Case.objects.count() == 200 + extra
     assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
     rates = kpis(Case.objects.all())
