@@ -33,6 +33,9 @@ PERSONAL_MODELS = [
     "care.CareProvider",
     "care.CareOrder",
     "care.ServiceVisit",
+    "deliberation.Attendance",
+    "deliberation.Proposal",
+    "deliberation.ReceptionMatter",
 ]
 ROW = re.compile(r"^\| (\w+\.\w+\.\w+) \| ([^|]+) \|", re.M)
 
