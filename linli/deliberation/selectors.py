@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.choices import Role
+from linli.core.validators import mask_personal_text
 
 from .choices import ActionStatus, MeetingStatus, ProposalStatus
 from .models import ActionItem, AgendaItem, Decision, Meeting, Proposal
@@ -114,7 +115,8 @@ def public_owner(item: ActionItem) -> str:
 
 def public_decisions(community) -> list[dict]:
     """The community's approved meetings: what was decided, each action item's state and deadline. No names, no
-    phones, no notes that might hold them: only titles, decisions and dates."""
+    phones, no notes that might hold them: only titles, decisions and dates, with any phone, ID number or e-mail
+    staff typed into them masked."""
     today = timezone.localdate()
     meetings = (
         Meeting.objects.filter(community=community, status=MeetingStatus.APPROVED)
@@ -133,7 +135,7 @@ def public_decisions(community) -> list[dict]:
             for decision in item.decisions.all():
                 actions = [
                     {
-                        "title": a.title,
+                        "title": mask_personal_text(a.title),
                         "owner": public_owner(a),
                         "deadline": a.deadline,
                         "status": a.status,
@@ -143,6 +145,13 @@ def public_decisions(community) -> list[dict]:
                     }
                     for a in decision.action_items.all()
                 ]
-                rows.append({"topic": item.title, "decision": decision, "actions": actions})
+                rows.append(
+                    {
+                        "topic": mask_personal_text(item.title),
+                        "decision": decision,
+                        "decision_text": mask_personal_text(decision.text),
+                        "actions": actions,
+                    }
+                )
         out.append({"meeting": meeting, "rows": rows})
     return out

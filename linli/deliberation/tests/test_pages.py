@@ -245,3 +245,25 @@ def test_an_approved_meeting_stops_the_qr_sign_in(world, meeting):
     services.minutes_approve(meeting=m, actor=world.secretary)
     page = Client().get(f"/meetings/sign-in/{m.sign_in_token}/")
     assert "<form" not in page.content.decode().split("<main>")[1]
+
+
+def test_a_phone_typed_into_a_decision_is_masked_on_the_public_page(world, meeting):
+    talk = meeting(type=MeetingType.EVENING_TALK, title="和平夜话")
+    item = services.agenda_item_add(meeting=talk, actor=world.secretary, title="电梯防风门", source="typed")
+    services.decision_record(
+        item=item,
+        actor=world.secretary,
+        text="物业联系人电话13812345678，明日安装",
+        action_items=[
+            {
+                "title": "更换防风门（联系13812345678）",
+                "owner": world.secretary,
+                "department": None,
+                "deadline": timezone.localdate() + timedelta(days=3),
+                "done_definition": "新门装好",
+            }
+        ],
+    )
+    services.minutes_approve(meeting=talk, actor=world.secretary)
+    html = Client().get("/meetings/public/XND/").content.decode()
+    assert "物业联系人电话138****5678，明日安装" in html and "13812345678" not in html
