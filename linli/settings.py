@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "linli.care",
     "linli.patrols",
     "linli.deliberation",
+    "linli.dispatch",
     "linli.demo",
 ]
 

@@ -9,6 +9,7 @@ from linli.care import api as care_api
 from linli.cases import api as cases_api
 from linli.core.ratelimit import by_post, rate_limit
 from linli.deliberation import api as deliberation_api
+from linli.dispatch import api as dispatch_api
 from linli.notices import api as notices_api
 from linli.org import api as org_api
 from linli.patrols import api as patrols_api
@@ -41,6 +42,7 @@ api_v1 = [
     path("", include(care_api.urlpatterns)),
     path("", include(patrols_api.urlpatterns)),
     path("", include(deliberation_api.urlpatterns)),
+    path("", include(dispatch_api.urlpatterns)),
 ]
 
 urlpatterns = [
