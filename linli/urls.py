@@ -62,6 +62,7 @@ urlpatterns = [
     path("care/", include("linli.care.urls")),
     path("patrols/", include("linli.patrols.urls")),
     path("meetings/", include("linli.deliberation.urls")),
+    path("dispatch/", include("linli.dispatch.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

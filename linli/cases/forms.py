@@ -54,6 +54,9 @@ class IntakeForm(forms.Form):
     )
     resident = forms.IntegerField(widget=forms.HiddenInput, required=False)
     photos = MultipleFileField(label=_("Photos"), required=False)
+    # The dispatch model's top suggestion when the form was sent, to record whether it was taken (linli.dispatch).
+    suggested = forms.CharField(widget=forms.HiddenInput, required=False, max_length=30)
+    suggestion_model = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, buildings=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from linli.core.files import serve_stored_file
 from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
 from linli.deliberation.selectors import case_deliberation, open_action_items
+from linli.dispatch.services import suggestion_taken_or_not
 from linli.org.models import Building
 from linli.residents.models import Resident
 
@@ -118,12 +119,21 @@ def intake(request):
         data = dict(form.cleaned_data)
         data["urgency"] = data["urgency"] or None
         data["resident"] = _resident_or_none(request.user, data["resident"])
+        suggested, suggestion_model = data.pop("suggested"), data.pop("suggestion_model")
         try:
             photos = check_uploads(data.pop("photos"))
             case = services.case_create(actor=request.user, attachments=photos, **data)
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
+            if suggested and suggestion_model:
+                suggestion_taken_or_not(
+                    version=suggestion_model,
+                    text=f"{case.title} {case.description}",
+                    suggested=suggested,
+                    chosen=case.category.code,
+                    user=request.user,
+                )
             messages.success(request, _("Case %(n)s received.") % {"n": case.number})
             return redirect("cases:detail", pk=case.pk)
     community_id = scope.default_community_id()

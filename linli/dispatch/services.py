@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from linli.cases.choices import Status
 from linli.cases.models import Case, Whistle
 
-from . import classifier
+from . import classifier, selectors
 from .choices import Target
 from .evaluate import MIN_ROWS, Dataset, DatasetError, check_trainable, cross_validate
 from .models import DispatchModel, SuggestionOutcome
@@ -84,6 +84,18 @@ def model_activate(*, model: DispatchModel) -> DispatchModel:
         model.is_active = True
         model.save(update_fields=["is_active"])
     return model
+
+
+def suggestion_taken_or_not(
+    *, version: int, text: str, suggested: str, chosen: str, user
+) -> SuggestionOutcome | None:
+    """Intake's record of whether the top suggestion of model `version` was taken (nothing for an unknown one)."""
+    model = DispatchModel.objects.defer("blob").filter(version=version).first()
+    if model is None:
+        return None
+    return outcome_record(
+        model=model, text_hash=selectors.text_hash(text), suggested=suggested, chosen=chosen, user=user
+    )
 
 
 def outcome_record(

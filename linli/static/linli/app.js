@@ -89,6 +89,12 @@
     }
     var closer = e.target.closest("dialog [data-close]");
     if (closer) { closer.closest("dialog").close(); return; }
+    var suggestion = e.target.closest("[data-suggest-pk]");
+    if (suggestion) {
+      var select = document.getElementById("id_category");
+      if (select && suggestion.dataset.suggestPk) select.value = suggestion.dataset.suggestPk;
+      return;
+    }
     var pick = e.target.closest("[data-pick-resident]");
     if (pick) {
       var input = document.getElementById("id_resident");
@@ -138,6 +144,18 @@
       input.value = "";
       var note = document.getElementById("resident-picked");
       if (note) { note.hidden = true; note.textContent = ""; }
+    }
+  });
+
+  // The dispatch suggestions: remember the model's top one, so intake records whether it was taken.
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "category-suggestions") return;
+    var box = e.detail.target.querySelector("[data-model-version]");
+    var top = e.detail.target.querySelector("[data-top='1']");
+    var suggested = document.getElementById("id_suggested"), model = document.getElementById("id_suggestion_model");
+    if (suggested && model) {
+      suggested.value = top ? top.dataset.suggestCode : "";
+      model.value = box && top ? box.dataset.modelVersion : "";
     }
   });
 })();
