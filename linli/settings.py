@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "linli.patrols",
     "linli.deliberation",
     "linli.dispatch",
+    "linli.knowledge",
+    "linli.hotspots",
     "linli.demo",
 ]
 

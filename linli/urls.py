@@ -10,6 +10,8 @@ from linli.cases import api as cases_api
 from linli.core.ratelimit import by_post, rate_limit
 from linli.deliberation import api as deliberation_api
 from linli.dispatch import api as dispatch_api
+from linli.hotspots import api as hotspots_api
+from linli.knowledge import api as knowledge_api
 from linli.notices import api as notices_api
 from linli.org import api as org_api
 from linli.patrols import api as patrols_api
@@ -43,6 +45,8 @@ api_v1 = [
     path("", include(patrols_api.urlpatterns)),
     path("", include(deliberation_api.urlpatterns)),
     path("", include(dispatch_api.urlpatterns)),
+    path("", include(knowledge_api.urlpatterns)),
+    path("", include(hotspots_api.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -63,6 +67,8 @@ urlpatterns = [
     path("patrols/", include("linli.patrols.urls")),
     path("meetings/", include("linli.deliberation.urls")),
     path("dispatch/", include("linli.dispatch.urls")),
+    path("knowledge/", include("linli.knowledge.urls")),
+    path("hotspots/", include("linli.hotspots.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
