@@ -71,7 +71,9 @@ def _user(username: str, display: str, role: str, **unit) -> User:
 
 def ensure_seed_data() -> None:
     """What data migrations seed — the managed tag list (residents.0002), the notice templates (notices.0002),
-    the patrol checklists (patrols.0002) — put back if a transactional test's flush emptied it."""
+    the patrol checklists (patrols.0002), the knowledge base's answers (knowledge.0002) — put back if a
+    transactional test's flush emptied it."""
+    from linli.knowledge.models import Answer
     from linli.notices.models import NoticeTemplate
     from linli.patrols.models import ChecklistTemplate
     from linli.residents.models import Tag
@@ -82,6 +84,8 @@ def ensure_seed_data() -> None:
         importlib.import_module("linli.notices.migrations.0002_templates").add_templates(apps, None)
     if not ChecklistTemplate.objects.exists():
         importlib.import_module("linli.patrols.migrations.0002_checklists").add_checklists(apps, None)
+    if not Answer.objects.exists():
+        importlib.import_module("linli.knowledge.migrations.0002_seed_answers").add_answers(apps, None)
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ class Action(models.TextChoices):
     FEEDBACK = "feedback", _("Resident feedback")
     REOPEN = "reopen", _("Reopened")
     CLOSE = "close", _("Closed")
+    DIRECT_ANSWER = "direct_answer", _("Answered directly (直接答复)")
     MERGE = "merge", _("Merged into another case")
     ABSORB = "absorb", _("Duplicate merged in")
     REJECT = "reject", _("Rejected")

@@ -22,6 +22,7 @@ from linli.core.uploads import check_uploads
 from linli.core.workdays import estimated_years
 from linli.deliberation.selectors import case_deliberation, open_action_items
 from linli.dispatch.services import suggestion_taken_or_not
+from linli.knowledge.selectors import case_knowledge
 from linli.org.models import Building
 from linli.residents.models import Resident
 
@@ -183,6 +184,7 @@ def case_detail(request, pk: int):
             "is_open": case.status in OPEN_STATUSES,
             "now": timezone.now(),
             "deliberation": case_deliberation(request.user, case),
+            "knowledge": case_knowledge(request.user, case, actions),
         },
     )
 

@@ -55,6 +55,8 @@ TRANSITIONS: dict[str, Transition] = {
     Action.FEEDBACK: Transition(frozenset({S.RESOLVED}), HANDLERS | {Role.REPORTER, RESIDENT}, None),
     Action.REOPEN: Transition(frozenset({S.RESOLVED, S.CLOSED}), MANAGERS, S.IN_PROGRESS),
     Action.CLOSE: Transition(frozenset({S.RESOLVED}), MANAGERS, S.CLOSED),
+    # 咨询直办: a consultation answered from the knowledge base is responded to, resolved and closed at once.
+    Action.DIRECT_ANSWER: Transition(frozenset({S.RECEIVED, S.ASSIGNED, S.IN_PROGRESS}), HANDLERS, S.CLOSED),
     Action.MERGE: Transition(frozenset({S.RECEIVED, S.ASSIGNED, S.IN_PROGRESS}), HANDLERS, S.MERGED),
     Action.REJECT: Transition(frozenset({S.RECEIVED, S.ASSIGNED}), MANAGERS, S.REJECTED),
 }

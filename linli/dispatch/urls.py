@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import duplicates_views, views
 
 app_name = "dispatch"
 
 urlpatterns = [
     path("suggest/", views.suggest_fragment, name="suggest"),
+    path("duplicates/<int:pk>/", duplicates_views.duplicates_fragment, name="duplicates"),
 ]

@@ -95,6 +95,7 @@ def test_every_transition_outside_the_table_is_refused(world, new_case, action, 
         "close": lambda: services.case_close(case=case, actor=world.secretary),
         "merge": lambda: services.case_merge(case=case, actor=world.secretary, into=new_case()),
         "reject": lambda: services.case_reject(case=case, actor=world.secretary, reason="x"),
+        "direct_answer": lambda: services.case_answer_directly(case=case, actor=world.secretary, answer="x"),
     }
     events_before = CaseEvent.objects.filter(case=case).count()
     with pytest.raises(Conflict) as exc:

@@ -103,7 +103,7 @@ def test_the_command_issues_lists_and_revokes(world):
     out = StringIO()
     call_command("open311-key", "issue", "天津市民通", "--contact", "open311@example.gov.cn", stdout=out)
     raw = out.getvalue().strip().splitlines()[-1]
-    key = ApiKey.objects.get()
+    key = ApiKey.objects.get(name="天津市民通")
     assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest()
     listing = StringIO()
     with translation.override("en"):  # the listing speaks the active language; another test may have left zh
