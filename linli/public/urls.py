@@ -6,6 +6,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.report, name="report"),
+    path("suggest/", views.suggest, name="suggest"),
     path("t/", views.track_lookup, name="track_lookup"),
     path("t/<str:code>/", views.track, name="track"),
     path("t/<str:code>/rate/", views.rate, name="rate"),

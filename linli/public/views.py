@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,11 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from linli.cases import services as case_services
 from linli.cases.choices import Channel
+from linli.cases.models import Category
 from linli.core.audit import audit
 from linli.core.errors import DomainError
 from linli.core.images import clean_photos
 from linli.core.ratelimit import by_ip, by_post, check_rate, rate_limit, too_many
 from linli.core.uploads import check_uploads
+from linli.dispatch import selectors as dispatch_selectors
 from linli.org.models import Building, Compound
 from linli.org.selectors import buildings_for, communities_for
 
@@ -41,6 +43,7 @@ from .selectors import (
 
 logger = logging.getLogger(__name__)
 TITLE_CHARS = 40
+SUGGEST_MIN_CONFIDENCE = 0.3
 
 
 def _title(description: str) -> str:
@@ -126,6 +129,21 @@ def _take_in(request, form: ReportForm, building: Building | None, compound: Com
         logger.exception("public report: storing the photos failed")
         form.add_error("photos", _("Your photos could not be stored just now. Please send again."))
         return None
+
+
+@require_GET
+@rate_limit("public-suggest", "120/m", methods=None)
+def suggest(request):
+    """While a resident describes the problem: the categories the dispatch model thinks it is (JSON for the page's
+    script), when it is fairly sure; nothing without an active model."""
+    answer = dispatch_selectors.suggest(request.GET.get("text", "")[:2000])
+    sure = [s for s in answer["suggestions"] if s["confidence"] >= SUGGEST_MIN_CONFIDENCE][:2]
+    pks = dict(
+        Category.objects.filter(code__in=[s["code"] for s in sure], is_active=True).values_list("code", "pk")
+    )
+    return JsonResponse(
+        {"suggestions": [{"id": pks[s["code"]], "name": s["name"]} for s in sure if s["code"] in pks]}
+    )
 
 
 @require_http_methods(["GET", "POST"])

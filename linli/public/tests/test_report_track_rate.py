@@ -244,3 +244,26 @@ def test_when_the_photo_store_fails_nothing_is_half_written_and_the_text_comes_b
     assert response.status_code == 200
     assert Case.objects.count() == 0 and Attachment.objects.count() == 0
     assert "污水漫到楼道口" in response.content.decode()
+
+
+def test_the_report_page_suggests_categories_from_the_description_when_a_model_is_active(client, world):
+    from linli.dispatch import selectors as dispatch_selectors
+    from linli.dispatch import services as dispatch_services
+    from linli.dispatch.evaluate import Dataset
+
+    assert client.get("/r/suggest/", {"text": "楼下下水道堵了"}).json() == {"suggestions": []}  # no model yet
+    drain = [
+        "下水道堵塞污水漫出",
+        "楼下下水道又堵了",
+        "污水井堵塞冒水",
+        "厨房下水管道堵塞",
+        "小区下水道返臭堵塞",
+    ]
+    fire = ["消防栓玻璃碎了", "楼道灭火器过期", "消防柜被杂物堵住", "消防通道的消防栓漏水", "灭火器压力不足"]
+    texts = [f"{t} {n}号楼" for n in range(1, 7) for t in drain + fire]
+    labels = [c for _n in range(1, 7) for c in ["ENV-DRAIN"] * 5 + ["SAFE-FIRE"] * 5]
+    dispatch_services.model_train(data=Dataset(texts, labels, "test"), target="category", min_rows=10)
+    dispatch_selectors.forget_loaded()
+    answer = client.get("/r/suggest/", {"text": "我们楼下的下水道堵塞了，污水冒出来"}).json()
+    assert answer["suggestions"][0] == {"id": world.drain.pk, "name": "下水道堵塞"}
+    dispatch_selectors.forget_loaded()

@@ -28,6 +28,39 @@
     });
   }
 
+  // While the resident describes the problem, offer the categories it looks like (one tap checks one).
+  var hint = document.getElementById("category-hint"), text = form.querySelector("textarea[name=description]");
+  var timer = null;
+  if (hint && text && window.fetch) {
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (text.value.trim().length < 4) return;
+        fetch(hint.dataset.url + "?text=" + encodeURIComponent(text.value)).then(function (r) {
+          return r.ok ? r.json() : { suggestions: [] };
+        }).then(function (answer) {
+          hint.textContent = "";
+          if (!answer.suggestions.length) { hint.hidden = true; return; }
+          hint.appendChild(document.createTextNode(hint.dataset.label + " "));
+          answer.suggestions.forEach(function (s) {
+            var b = document.createElement("button");
+            b.type = "button"; b.className = "suggestion"; b.textContent = s.name;
+            b.addEventListener("click", function () {
+              var radio = form.querySelector("input[name=category][value='" + s.id + "']");
+              if (!radio) return;
+              radio.checked = true;
+              var group = radio.closest("details");
+              if (group) group.open = true;
+              radio.closest("label").scrollIntoView({ block: "center" });
+            });
+            hint.appendChild(b);
+          });
+          hint.hidden = false;
+        }).catch(function () { hint.hidden = true; });
+      }, 500);
+    });
+  }
+
   var pick = document.getElementById("pick-map");
   if (pick && window.L) {
     map = L.map(pick).setView([39.12, 117.2], 12);
