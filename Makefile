@@ -46,6 +46,8 @@ bench: install
 	$(PY) bench/registry_import.py
 	$(PY) bench/photos.py
 	$(PY) bench/care_calls.py
+	$(PY) bench/dispatch.py
+	$(PY) bench/duplicates.py
 
 clean:
 	rm -rf var $(VENV)
