@@ -62,6 +62,10 @@ def hot_spot_detail(request, kind: str, key: str):
             "weeks": detect.week_labels(),
             "whistle_case": open_cases[0] if open_cases else None,
             "summary": spot.summary(),
+            # the map's markers, read by app.js from the page (json_script keeps them out of the HTML's way)
+            "points": [
+                [c["lat"], c["lon"]] for c in spot.cases if c["lat"] is not None and c["lon"] is not None
+            ],
         },
     )
 

@@ -1,3 +1,5 @@
+import json
+import re
 from datetime import datetime
 
 from django.urls import reverse
@@ -35,6 +37,12 @@ def test_the_detail_lists_the_cases_the_chart_and_the_actions(client, world, dra
     assert html.count("<rect") == detect.SERIES_WEEKS
     assert f"{reverse('cases:detail', args=[cases[0].pk])}#actions" in html  # the latest open case to whistle
     assert reverse("hotspots:propose", args=["building", f"{world.building_1.pk}-{world.drain.pk}"]) in html
+    # the map's markers: every case's point, as JSON for app.js
+    assert 'id="points-map"' in html
+    points = json.loads(
+        re.search(r'<script id="hot-spot-points" type="application/json">(.*?)</script>', html).group(1)
+    )
+    assert len(points) == len(cases) and all(len(p) == 2 for p in points)
 
 
 def test_the_outsider_sees_no_hot_spots_and_gets_404_on_one(client, world, drains_at):

@@ -55,6 +55,15 @@
     if (caseMap.dataset.gridUrl) drawGrids(m, caseMap.dataset.gridUrl, caseMap.dataset.gridId);
   }
 
+  // A hot spot's cases on the map, its markers from the page's JSON.
+  var pointsMap = document.getElementById("points-map"), pointsData = document.getElementById("hot-spot-points");
+  if (pointsMap && pointsData && window.L) {
+    var points = JSON.parse(pointsData.textContent);
+    var hm = baseMap(pointsMap, points[0], 16);
+    var markers = points.map(function (p) { return L.circleMarker(p, { radius: 7, color: "#c8102e" }).addTo(hm); });
+    if (markers.length > 1) hm.fitBounds(L.featureGroup(markers).getBounds().pad(0.3));
+  }
+
   var pick = document.getElementById("pick-map");
   if (pick && window.L) {
     var latInput = document.querySelector("input[name=lat]"), lonInput = document.querySelector("input[name=lon]");
