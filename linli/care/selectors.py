@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from linli.cases.choices import OPEN_STATUSES
 from linli.core.validators import mask_name, mask_phone
-from linli.residents.choices import HANDLER_ROLES
 from linli.residents.models import Resident
-from linli.residents.selectors import live_assignments, roles_here, today, visits_due
+from linli.residents.selectors import is_handler_here, live_assignments, today, visits_due
 
 from .choices import OPEN_ORDER_STATUSES, WAITING_CALL_STATUSES, ServiceVisitStatus
 from .models import CareCall, CareOrder, CareProvider, ServiceVisit, Terminal
@@ -44,8 +43,7 @@ def may_use_care(user) -> bool:
 
 def is_handler_of(user, row) -> bool:
     """Whether the viewer works with this row's resident by name (their grid's worker or leader, the secretary)."""
-    household = row.resident.household if row.resident_id else None
-    return household is not None and bool(roles_here(user, household) & HANDLER_ROLES)
+    return bool(row.resident_id) and is_handler_here(user, row.resident.household)
 
 
 def shown_phone(user, row, phone: str) -> str:
