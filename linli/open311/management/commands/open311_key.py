@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.open311.models import ApiKey
 from linli.open311.services import api_key_issue, api_key_revoke
@@ -25,19 +26,30 @@ class Command(BaseCommand):
                 key, raw = api_key_issue(name=options["name"], contact=options["contact"])
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
-            self.stdout.write(f"Issued {key.prefix} to {key.name}. The key (shown only now):")
+            self.stdout.write(
+                _("Issued %(prefix)s to %(name)s. The key (shown only now):")
+                % {"prefix": key.prefix, "name": key.name}
+            )
             self.stdout.write(raw)
         elif action == "revoke":
             key = ApiKey.objects.filter(prefix=options["prefix"]).first()
             if key is None:
-                raise CommandError(f"No API key has the prefix {options['prefix']}.")
+                raise CommandError(_("No API key has the prefix %(prefix)s.") % {"prefix": options["prefix"]})
             if api_key_revoke(key=key):
-                self.stdout.write(f"Revoked {key.prefix} ({key.name}).")
+                self.stdout.write(
+                    _("Revoked %(prefix)s (%(name)s).") % {"prefix": key.prefix, "name": key.name}
+                )
             else:
-                self.stdout.write(f"{key.prefix} ({key.name}) was already revoked.")
+                self.stdout.write(
+                    _("%(prefix)s (%(name)s) was already revoked.") % {"prefix": key.prefix, "name": key.name}
+                )
         else:
             for key in ApiKey.objects.all():
                 revoked, used = key.revoked_at, key.last_used_at
-                state = f"revoked {timezone.localtime(revoked):%Y-%m-%d}" if revoked else "active"
-                used = f"{timezone.localtime(used):%Y-%m-%d %H:%M}" if used else "never used"
+                state = (
+                    _("revoked %(day)s") % {"day": f"{timezone.localtime(revoked):%Y-%m-%d}"}
+                    if revoked
+                    else _("active")
+                )
+                used = f"{timezone.localtime(used):%Y-%m-%d %H:%M}" if used else _("never used")
                 self.stdout.write(f"{key.prefix}  {state:<18} {used:<16}  {key.name}")
