@@ -22,6 +22,7 @@ messages: install
 	cd linli && ../$(LINLI) compilemessages -v0
 
 demo: install messages
+	sh scripts/install-fonts.sh
 	$(LINLI) migrate -v0
 	$(LINLI) load_demo --if-empty
 	$(LINLI) start_monitor
@@ -32,6 +33,7 @@ demo: install messages
 
 test: install messages
 	bash scripts/install-chromium.sh
+	sh scripts/install-fonts.sh
 	$(LINLI) makemigrations --check --dry-run -v0
 	$(VENV)/bin/ruff check linli bench
 	$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)

@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "linli.dispatch",
     "linli.knowledge",
     "linli.hotspots",
+    "linli.partners",
+    "linli.volunteers",
+    "linli.activities",
+    "linli.charity",
+    "linli.insights",
     "linli.demo",
 ]
 

@@ -5,18 +5,23 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from linli.accounts.api import ObtainToken
+from linli.activities import api as activities_api
 from linli.care import api as care_api
 from linli.cases import api as cases_api
+from linli.charity import api as charity_api
 from linli.core.ratelimit import by_post, rate_limit
 from linli.deliberation import api as deliberation_api
 from linli.dispatch import api as dispatch_api
 from linli.hotspots import api as hotspots_api
+from linli.insights import api as insights_api
 from linli.knowledge import api as knowledge_api
 from linli.notices import api as notices_api
 from linli.org import api as org_api
+from linli.partners import api as partners_api
 from linli.patrols import api as patrols_api
 from linli.reporters import api as reporters_api
 from linli.residents import api as residents_api
+from linli.volunteers import api as volunteers_api
 
 
 def _sign_in_limits(view):
@@ -47,6 +52,11 @@ api_v1 = [
     path("", include(dispatch_api.urlpatterns)),
     path("", include(knowledge_api.urlpatterns)),
     path("", include(hotspots_api.urlpatterns)),
+    path("", include(partners_api.urlpatterns)),
+    path("", include(volunteers_api.urlpatterns)),
+    path("", include(activities_api.urlpatterns)),
+    path("", include(charity_api.urlpatterns)),
+    path("", include(insights_api.urlpatterns)),
 ]
 
 urlpatterns = [
@@ -69,6 +79,11 @@ urlpatterns = [
     path("dispatch/", include("linli.dispatch.urls")),
     path("knowledge/", include("linli.knowledge.urls")),
     path("hotspots/", include("linli.hotspots.urls")),
+    path("partners/", include("linli.partners.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
+    path("activities/", include("linli.activities.urls")),
+    path("charity/", include("linli.charity.urls")),
+    path("insights/", include("linli.insights.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,3 @@
+"""REST endpoints of the charity app (under /api/v1/)."""
+
+urlpatterns: list = []
