@@ -22,6 +22,7 @@ def test_the_grid_worker_reveals_a_phone_with_a_reason_in_the_browser(world, reg
     li = registry.li
     browser.sign_in(world.owner)
 
+    page.locator("#menu-grid summary").click()
     page.locator("#nav-residents").click()
     expect(page).to_have_url(f"{base}/residents/")
     page.locator(f'a.who[href="/residents/{li.pk}/"]').click()

@@ -26,6 +26,18 @@
   tick();
   setInterval(tick, 1000);
 
+  // One staff menu open at a time; a click elsewhere closes it.
+  var menus = document.querySelectorAll("details.menu");
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () {
+      if (!menu.open) return;
+      menus.forEach(function (other) { if (other !== menu) other.open = false; });
+    });
+  });
+  document.addEventListener("click", function (event) {
+    menus.forEach(function (menu) { if (!menu.contains(event.target)) menu.open = false; });
+  });
+
   function baseMap(el, center, zoom) {
     var map = L.map(el).setView(center, zoom);
     map.attributionControl.setPrefix(false);
