@@ -23,10 +23,13 @@ def pytest_configure(config):
     LINLI_KEYRING, so that no test reads or writes the developer's var/keys."""
     from django.conf import settings
 
+    from linli.core.audit import LocalAuditSigner, reset_signer
     from linli.core.crypto import KeyRing, reset_key_service
 
     settings.LINLI_KEYRING = KeyRing.generate().to_json()
+    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
     reset_key_service()
+    reset_signer()
 
 
 @pytest.fixture(autouse=True)
@@ -71,12 +74,13 @@ def _user(username: str, display: str, role: str, **unit) -> User:
 
 def ensure_seed_data() -> None:
     """What data migrations seed — the managed tag list (residents.0002), the notice templates (notices.0002),
-    the patrol checklists (patrols.0002), the knowledge base's answers (knowledge.0002) — put back if a
-    transactional test's flush emptied it."""
+    the patrol checklists (patrols.0002), the knowledge base's answers (knowledge.0002), the volunteers' skills
+    (volunteers.0003) — put back if a transactional test's flush emptied it."""
     from linli.knowledge.models import Answer
     from linli.notices.models import NoticeTemplate
     from linli.patrols.models import ChecklistTemplate
     from linli.residents.models import Tag
+    from linli.volunteers.models import Skill
 
     if not Tag.objects.exists():
         importlib.import_module("linli.residents.migrations.0002_tags").add_tags(apps, None)
@@ -86,6 +90,8 @@ def ensure_seed_data() -> None:
         importlib.import_module("linli.patrols.migrations.0002_checklists").add_checklists(apps, None)
     if not Answer.objects.exists():
         importlib.import_module("linli.knowledge.migrations.0002_seed_answers").add_answers(apps, None)
+    if not Skill.objects.exists():
+        importlib.import_module("linli.volunteers.migrations.0003_skills").add_skills(apps, None)
 
 
 @pytest.fixture

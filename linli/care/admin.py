@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from linli.core.admin import ReadOnlyAdmin
+
 from .models import CareCall, CareOrder, CareProvider, Terminal, TerminalProvider
 
 
@@ -19,19 +21,6 @@ class CareProviderAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "community", "is_active"]
     list_filter = ["kind", "is_active"]
     exclude = ["phone"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through the services (one door), so the admin only reads."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Terminal)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from shapely.ops import unary_union
 
-from linli.accounts.choices import Role
+from linli.accounts.choices import SEPARATED_ROLES, Role
 from linli.accounts.models import RoleAssignment, User
 from linli.care import demo as care_demo
 from linli.cases.models import Case, Category
@@ -22,6 +22,7 @@ from linli.patrols import demo as patrols_demo
 
 from . import places
 from .geo import area_km2, community_cells, geojson, point_inside
+from .linkage import delete_linkage
 from .registry import delete_registry
 
 PASSWORD = "Linli-demo-2026"
@@ -64,7 +65,7 @@ class World:
 
 
 def demo_usernames() -> set[str]:
-    names = {places.ADMIN[0]}
+    names = {places.ADMIN[0], places.SECURITY_ADMIN[0], places.AUDITOR[0]}
     names |= {u for u, _ in places.SECRETARIES.values()}
     names |= {u for workers in places.GRID_WORKER_SURNAMES.values() for u, _ in workers}
     names |= {u for u, _, _ in places.GRID_LEADERS}
@@ -99,6 +100,9 @@ def delete_demo() -> None:
     users = User.objects.filter(username__in=demo_usernames())
     communities = Community.objects.filter(code__in=[c.code for c in places.COMMUNITIES])
     with transaction.atomic():
+        delete_linkage(
+            communities
+        )  # hand-overs, sign-ups and records hold on to residents, volunteers, cases
         patrols_demo.delete_demo(communities)  # inspections hold on to places and categories
         care_demo.delete_demo(communities)  # calls and orders hold on to residents and cases
         deliberation_demo.delete_demo(communities)  # action items hold on to their owners
@@ -243,15 +247,19 @@ def build_people(world: World, rng: random.Random) -> None:
             user = User(
                 username=username, display_name=display, password=password, phone=phone or _mobile(rng)
             )
-            if role == Role.ADMIN:
-                user.is_staff = user.is_superuser = True
+            if role in SEPARATED_ROLES:
+                # AC-05: no everyday superuser; the demo's admin is the system administrator (三员), and demo
+                # accounts keep the demo password (no forced change, AU-05's flag is for administrators' accounts).
+                user.is_staff = True
             world.users[username] = user
             users.append(user)
             world.accounts.append((username, role, unit_name))
         roles.append((username, role, unit))
         return world.users[username]
 
-    add(places.ADMIN[0], places.ADMIN[1], Role.ADMIN)
+    add(places.ADMIN[0], places.ADMIN[1], Role.SYSTEM_ADMIN)
+    add(places.SECURITY_ADMIN[0], places.SECURITY_ADMIN[1], Role.SECURITY_ADMIN)
+    add(places.AUDITOR[0], places.AUDITOR[1], Role.AUDITOR)
     for code, (username, display) in places.STREET_OFFICERS.items():
         street = world.streets[code]
         world.street_officers[code] = add(username, display, Role.STREET_OFFICER, street.name, street=street)

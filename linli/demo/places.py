@@ -318,7 +318,7 @@ CATEGORIES = (
 
 
 # The fixed demo logins (see the README / the table printed at the end of `linli load_demo`).
-FIXED_LOGINS = ("admin", "street", "secretary", "grid1", "grid2", "dept", "reporter")
+FIXED_LOGINS = ("admin", "secadmin", "auditor", "street", "secretary", "grid1", "grid2", "dept", "reporter")
 
 # Surnames for the staff we invent; 湘潭道社区's secretary 李萌 and the courier 徐超 are named in the seeds.
 SECRETARIES = {
@@ -409,3 +409,6 @@ REPORTERS = (
 )
 
 ADMIN = ("admin", "系统管理员")
+# 三员分立 (SECURITY.md AC-05): beside the system administrator, the security administrator and the auditor.
+SECURITY_ADMIN = ("secadmin", "安全管理员")
+AUDITOR = ("auditor", "安全审计员")

@@ -27,7 +27,9 @@ SEED_COMMUNITIES = {
 }
 
 LOGINS = {
-    "admin": (Role.ADMIN, None),
+    "admin": (Role.SYSTEM_ADMIN, None),
+    "secadmin": (Role.SECURITY_ADMIN, None),
+    "auditor": (Role.AUDITOR, None),
     "street": (Role.STREET_OFFICER, "南营门街道"),
     "secretary": (Role.SECRETARY, "西宁道社区"),
     "grid1": (Role.GRID_WORKER, "西宁道社区 第一网格"),

@@ -36,6 +36,17 @@ PERSONAL_MODELS = [
     "deliberation.Attendance",
     "deliberation.Proposal",
     "deliberation.ReceptionMatter",
+    "volunteers.Volunteer",
+    "activities.ResidentSignup",
+    "activities.ActivityMessage",
+    "activities.HomeVisit",
+    "partners.Partner",
+    "partners.PartnerContact",
+    "partners.ServiceUse",
+    "charity.Donation",
+    "charity.Distribution",
+    "charity.HandOver",
+    "charity.HomeDelivery",
 ]
 ROW = re.compile(r"^\| (\w+\.\w+\.\w+) \| ([^|]+) \|", re.M)
 

@@ -26,6 +26,11 @@
   tick();
   setInterval(tick, 1000);
 
+  // Filters that apply as soon as they change (the button is there for those without JavaScript).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
   // One staff menu open at a time; a click elsewhere closes it.
   var menus = document.querySelectorAll("details.menu");
   menus.forEach(function (menu) {

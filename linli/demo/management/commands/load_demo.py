@@ -25,6 +25,7 @@ from linli.demo.builder import PASSWORD, build_world, delete_demo, existing_demo
 from linli.demo.channels import build_channels
 from linli.demo.fieldwork import build_fieldwork
 from linli.demo.history import Planner
+from linli.demo.linkage import build_linkage
 from linli.demo.registry import build_registry
 from linli.demo.replay import Replayer, replay_clock
 from linli.open311.demo import DEMO_KEY as DEMO_OPEN311_KEY
@@ -41,6 +42,9 @@ ROLE_ZH = {
     Role.GRID_LEADER: "网格长",
     Role.DEPARTMENT: "部门人员",
     Role.REPORTER: "兼职网格员",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDITOR: "安全审计员",
 }
 ROLE_EN = {
     Role.ADMIN: "administrator",
@@ -50,6 +54,9 @@ ROLE_EN = {
     Role.GRID_LEADER: "grid leader",
     Role.DEPARTMENT: "department staff",
     Role.REPORTER: "part-time reporter",
+    Role.SYSTEM_ADMIN: "system administrator",
+    Role.SECURITY_ADMIN: "security administrator",
+    Role.AUDITOR: "security auditor",
 }
 STATUS_ZH = {
     Status.RECEIVED: "受理",
@@ -130,6 +137,7 @@ class Command(BaseCommand):
                 registry = build_registry(world, random.Random(f"registry-{options['seed']}"), now)
                 channels = build_channels()
                 fieldwork = build_fieldwork()
+                linkage = build_linkage()
                 # what staff have long since seen is read; the last two days stay unread
                 Notification.objects.filter(created_at__lt=now - timedelta(days=2), read_at=None).update(
                     read_at=F("created_at") + timedelta(hours=2)
@@ -141,11 +149,11 @@ class Command(BaseCommand):
             ) from exc
         locator.invalidate()
         elapsed = time.monotonic() - started
-        self.report(world, replayer, registry, channels, fieldwork, elapsed)
+        self.report(world, replayer, registry, channels, fieldwork, linkage, elapsed)
 
     # ---------------------------------------------------------------- the summary
 
-    def report(self, world, replayer, registry, channels, fieldwork, elapsed: float) -> None:
+    def report(self, world, replayer, registry, channels, fieldwork, linkage, elapsed: float) -> None:
         out = self.stdout.write
         counts = dict(Case.objects.values_list("status").annotate(n=Count("id")))
         rates = kpis(Case.objects.all())
@@ -164,6 +172,7 @@ class Command(BaseCommand):
         self.report_registry(registry)
         self.report_channels(channels)
         self.report_fieldwork(fieldwork)
+        self.report_linkage(linkage)
         self.print_logins()
 
     def report_registry(self, registry) -> None:
@@ -214,6 +223,14 @@ class Command(BaseCommand):
                     f"  隐患 hazards found {found}, fixed {fixed}"
                 )
         out("  " + ", ".join(f"{k} {v}" for k, v in fieldwork.counts.items()))
+
+    def report_linkage(self, linkage) -> None:
+        out = self.stdout.write
+        out(
+            "  五社联动 five linkages: teams /volunteers/teams/, activities /activities/, partners /partners/,"
+            " donations /charity/"
+        )
+        out("  " + ", ".join(f"{k} {v}" for k, v in linkage.counts.items()))
 
     def print_logins(self) -> None:
         """The fixed demo logins with their roles and units, read back from the database."""
