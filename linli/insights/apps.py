@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class InsightsConfig(AppConfig):
     name = "linli.insights"
     verbose_name = _("Insights")
+
+    def ready(self) -> None:
+        from linli.cases.signals import case_changed
+
+        from .receivers import follow_case
+
+        case_changed.connect(follow_case, dispatch_uid="insights.follow_case")

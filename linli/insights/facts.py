@@ -1,0 +1,350 @@
+"""Case facts and the roll-ups kept from them: per case as it moves (deltas), or in bulk from the facts table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from linli.cases.choices import AWAITING_RESPONSE, OPEN_STATUSES, Satisfaction, Status
+from linli.core.cache import ProcessCache
+
+from .models import COUNTS, CaseFact, Histogram, Rollup
+
+LOCAL = ZoneInfo(settings.TIME_ZONE)
+
+# (level, fact column naming the unit) for the month roll-ups, and which of them also get category/channel rows
+# and day rows.  Grids get month totals only: per category and per day a grid is read from its facts.
+UNIT_COLUMN = {"g": "grid_id", "c": "community_id", "s": "street_id", "d": "district_id"}
+MONTH_TOTAL_LEVELS = ("g", "c", "s", "d")
+MONTH_DIM_LEVELS = ("c", "s", "d")
+DAY_LEVELS = ("s", "d")
+HISTOGRAM_LEVELS = ("s", "d")
+PARENTS = {
+    "g": ("community_id", "street_id", "district_id"),
+    "c": ("community_id", "street_id", "district_id"),
+    "s": ("street_id", "district_id"),
+    "d": ("district_id",),
+}
+FACT_FIELDS = [f.attname for f in CaseFact._meta.concrete_fields]
+# What fact_of reads of a case (values() names), so the rebuild reads no more than it needs.
+CASE_FIELDS = (
+    "id",
+    "grid_id",
+    "community_id",
+    "street_id",
+    "street__district_id",
+    "category_id",
+    "channel",
+    "status",
+    "received_at",
+    "responded_at",
+    "resolved_at",
+    "response_due_at",
+    "resolution_due_at",
+    "feedback_solved",
+    "verification_passed",
+    "satisfaction",
+    "reopen_count",
+)
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
+def _minutes(start: datetime, end: datetime | None) -> int | None:
+    if end is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def fact_of(row: dict, *, whistled: bool) -> dict:
+    """The contribution of one case (a dict of CASE_FIELDS) to every figure: the one place the rules live."""
+    day = local_day(row["received_at"])
+    counted = row["status"] != Status.MERGED
+    responded_at, resolved_at = row["responded_at"], row["resolved_at"]
+    fb, vp, sat = row["feedback_solved"], row["verification_passed"], row["satisfaction"] or ""
+    fact = {
+        "case_id": row["id"],
+        "grid_id": row["grid_id"] or 0,
+        "community_id": row["community_id"] or 0,
+        "street_id": row["street_id"] or 0,
+        "district_id": row["street__district_id"] or 0,
+        "category_id": row["category_id"],
+        "channel": row["channel"],
+        "day": day,
+        "month": day.replace(day=1),
+        "response_due_at": row["response_due_at"],
+        "resolution_due_at": row["resolution_due_at"],
+        "respond_minutes": None,
+        "resolve_minutes": None,
+        "awaiting": 0,
+    }
+    for name in COUNTS:
+        fact[name] = 0
+    if not counted:
+        return fact
+    fact.update(
+        received=1,
+        responded=int(responded_at is not None),
+        responded_on_time=int(responded_at is not None and responded_at <= row["response_due_at"]),
+        with_verdict=int(fb is not None or vp is not None),
+        solved=int(fb is True or (fb is None and vp is True)),
+        rated=int(sat != ""),
+        satisfied=int(sat in (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)),
+        resolved=int(resolved_at is not None),
+        resolved_on_time=int(resolved_at is not None and resolved_at <= row["resolution_due_at"]),
+        open=int(row["status"] in OPEN_STATUSES),
+        awaiting=int(row["status"] in AWAITING_RESPONSE),
+        reopened=int((row["reopen_count"] or 0) > 0),
+        whistled=int(whistled),
+        respond_minutes=_minutes(row["received_at"], responded_at),
+        resolve_minutes=_minutes(row["received_at"], resolved_at),
+    )
+    return fact
+
+
+def fact_of_case(case, *, whistled: bool) -> dict:
+    """fact_of for a Case instance (as a service wrote it)."""
+    row = {name: getattr(case, name) for name in CASE_FIELDS if "__" not in name and name != "id"}
+    row["id"] = case.pk
+    # not case.street: the locator hands out streets with deferred fields, and reading one costs a query
+    row["street__district_id"] = _district_of(case.street_id)
+    return fact_of(row, whistled=whistled)
+
+
+_districts: ProcessCache[int, int] = ProcessCache("insights.street_district", ttl=300, watch=["org.Street"])
+
+
+def _district_of(street_id: int | None) -> int | None:
+    """The street's district, from the process cache (every intake asks; streets almost never move)."""
+    if not street_id:
+        return None
+    from linli.org.models import Street
+
+    return _districts.get(
+        street_id, lambda pk: Street.objects.filter(pk=pk).values_list("district_id", flat=True).first()
+    )
+
+
+# ---------------------------------------------------------------- deltas
+
+
+def _rollup_keys(fact: dict):
+    """Every roll-up row a fact is counted in: ((level, unit, grain, period, dim, key), parents)."""
+    for level in MONTH_TOTAL_LEVELS:
+        unit = fact[UNIT_COLUMN[level]]
+        if not unit:
+            continue
+        parents = tuple(
+            fact[p] if p in PARENTS[level] else 0 for p in ("community_id", "street_id", "district_id")
+        )
+        yield (level, unit, "m", fact["month"], "", ""), parents
+        if level in MONTH_DIM_LEVELS:
+            yield (level, unit, "m", fact["month"], "ca", str(fact["category_id"])), parents
+            yield (level, unit, "m", fact["month"], "ch", fact["channel"]), parents
+        if level in DAY_LEVELS:
+            yield (level, unit, "d", fact["day"], "", ""), parents
+
+
+def _histogram_keys(fact: dict):
+    for level in HISTOGRAM_LEVELS:
+        unit = fact[UNIT_COLUMN[level]]
+        if not unit:
+            continue
+        for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
+            minutes = fact[column]
+            if minutes is None:
+                continue
+            yield (level, unit, prefix + "h", fact["month"], minutes // 60)
+            yield (level, unit, prefix + "m", fact["month"], minutes)
+
+
+def apply_change(old: dict | None, new: dict | None) -> None:
+    """Move the roll-ups from a case's old contribution to its new one (either may be None). Call in a transaction."""
+    rollups: dict[tuple, list] = {}
+    parents_of: dict[tuple, tuple] = {}
+    for fact, sign in ((old, -1), (new, 1)):
+        if fact is None:
+            continue
+        vector = [sign * fact[name] for name in COUNTS]
+        for key, parents in _rollup_keys(fact):
+            acc = rollups.setdefault(key, [0] * len(COUNTS))
+            for i, v in enumerate(vector):
+                acc[i] += v
+            parents_of[key] = parents
+    hist: dict[tuple, int] = defaultdict(int)
+    for fact, sign in ((old, -1), (new, 1)):
+        if fact is not None:
+            for key in _histogram_keys(fact):
+                hist[key] += sign
+    rollup_rows = [(key, parents_of[key], vec) for key, vec in sorted(rollups.items()) if any(vec)]
+    hist_rows = [(key, n) for key, n in sorted(hist.items()) if n]
+    if rollup_rows:
+        _upsert_rollups(rollup_rows)
+    if hist_rows:
+        _upsert_histograms(hist_rows)
+
+
+def _upsert_rollups(rows) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE adding the deltas: concurrent moves never lose a count (rows sorted, so
+    two transactions lock them in the same order)."""
+    table = Rollup._meta.db_table
+    columns = [
+        "level",
+        "unit_id",
+        "grain",
+        "period",
+        "dim",
+        "key",
+        "community_id",
+        "street_id",
+        "district_id",
+        *COUNTS,
+    ]
+    per_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    params: list = []
+    for (level, unit, grain, period, dim, key), parents, vector in rows:
+        params += [
+            level,
+            unit,
+            grain,
+            connection.ops.adapt_datefield_value(period),
+            dim,
+            key,
+            *parents,
+            *vector,
+        ]
+    qn = connection.ops.quote_name
+    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTS)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join([per_row] * len(rows))} "
+        f"ON CONFLICT (level, unit_id, grain, dim, period, {qn('key')}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _upsert_histograms(rows) -> None:
+    table = Histogram._meta.db_table
+    params: list = []
+    for (level, unit, kind, month, bucket), n in rows:
+        params += [level, unit, kind, connection.ops.adapt_datefield_value(month), bucket, n]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} (level, unit_id, kind, month, bucket, n) VALUES {values} "
+        f"ON CONFLICT (level, unit_id, kind, month, bucket) DO UPDATE SET n = {table}.n + excluded.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def store_fact(fact: dict, *, exists: bool) -> None:
+    values = {k: v for k, v in fact.items() if k != "case_id"}
+    if exists:
+        CaseFact.objects.filter(case_id=fact["case_id"]).update(**values)
+    else:
+        CaseFact.objects.create(**fact)
+
+
+def record_case(case, *, whistled: bool | None = None, created: bool = False) -> None:
+    """Bring a case's fact and the roll-ups up to date with the case as written (the case_changed receiver).
+
+    A case just created has no fact and no whistle yet: nothing to read, only the rows to add."""
+    from linli.cases.models import Whistle
+
+    # no savepoint: a failure here fails the caller's whole transaction, which is what keeps the figures exact
+    with transaction.atomic(savepoint=False):
+        if created:
+            old_row, whistled = None, False
+        else:
+            old_row = (
+                CaseFact.objects.select_for_update().filter(case_id=case.pk).values(*FACT_FIELDS).first()
+            )
+        if whistled is None:
+            whistled = (
+                bool(old_row and old_row["whistled"]) or Whistle.objects.filter(case_id=case.pk).exists()
+            )
+        new = fact_of_case(case, whistled=whistled)
+        if old_row is not None and all(old_row[k] == new[k] for k in FACT_FIELDS):
+            return
+        apply_change(old_row, new)
+        store_fact(new, exists=old_row is not None)
+
+
+# ---------------------------------------------------------------- bulk
+
+
+def facts_from_cases(batch: int = 5000):
+    """Facts of every case, computed from the cases table (for the rebuild)."""
+    from linli.cases.models import Case, Whistle
+
+    whistled = set(Whistle.objects.values_list("case_id", flat=True).distinct())
+    rows = Case.objects.order_by().values(*CASE_FIELDS).iterator(chunk_size=batch)
+    for row in rows:
+        yield fact_of(row, whistled=row["id"] in whistled)
+
+
+def build_rollups_from_facts() -> None:
+    """Fill the (emptied) roll-ups from the facts table with one INSERT … SELECT … GROUP BY per kind of row."""
+    rt, ht, ft = Rollup._meta.db_table, Histogram._meta.db_table, CaseFact._meta.db_table
+    qn = connection.ops.quote_name
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    cols = (
+        f"level, unit_id, grain, period, dim, {qn('key')}, community_id, street_id, district_id, "
+        + ", ".join(COUNTS)
+    )
+    statements = []
+    for level in MONTH_TOTAL_LEVELS:
+        unit = UNIT_COLUMN[level]
+        parents = ", ".join(
+            f"MAX({p})" if p in PARENTS[level] else "0" for p in ("community_id", "street_id", "district_id")
+        )
+        specs = [("m", "month", "''", "''", "")]
+        if level in MONTH_DIM_LEVELS:
+            specs += [
+                ("m", "month", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
+                ("m", "month", "'ch'", "channel", ", channel"),
+            ]
+        if level in DAY_LEVELS:
+            specs.append(("d", "day", "''", "''", ""))
+        for grain, period, dim, key, extra in specs:
+            statements.append(
+                f"INSERT INTO {rt} ({cols}) SELECT '{level}', {unit}, '{grain}', {period}, {dim}, {key}, {parents}, "
+                f"{sums} FROM {ft} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
+            )
+    for level in HISTOGRAM_LEVELS:
+        unit = UNIT_COLUMN[level]
+        for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
+            for suffix, bucket in (("h", f"{column} / 60"), ("m", column)):
+                statements.append(
+                    f"INSERT INTO {ht} (level, unit_id, kind, month, bucket, n) SELECT '{level}', {unit}, "
+                    f"'{prefix}{suffix}', month, {bucket}, COUNT(*) FROM {ft} WHERE {unit} <> 0 AND {column} IS NOT NULL "
+                    f"GROUP BY {unit}, month, {bucket}"
+                )
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def rebuild(batch: int = 5000) -> dict:
+    """Recompute every fact and roll-up from the cases table, in one transaction."""
+    with transaction.atomic():
+        Histogram.objects.all().delete()
+        Rollup.objects.all().delete()
+        CaseFact.objects.all().delete()
+        buffer, total = [], 0
+        for fact in facts_from_cases(batch):
+            buffer.append(CaseFact(**fact))
+            if len(buffer) >= batch:
+                CaseFact.objects.bulk_create(buffer)
+                total += len(buffer)
+                buffer = []
+        CaseFact.objects.bulk_create(buffer)
+        total += len(buffer)
+        build_rollups_from_facts()
+    return {"cases": total, "rollups": Rollup.objects.count(), "histograms": Histogram.objects.count()}

@@ -1,0 +1,156 @@
+"""Roll-ups of the case loop: one fact row per case (its contribution) and the sums kept from them."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+# The counts a case contributes (each 0 or 1); the roll-ups store their sums under the same names.
+COUNTS = (
+    "received",
+    "responded",
+    "responded_on_time",
+    "with_verdict",
+    "solved",
+    "rated",
+    "satisfied",
+    "resolved",
+    "resolved_on_time",
+    "open",
+    "reopened",
+    "whistled",
+)
+
+
+class Level(models.TextChoices):
+    GRID = "g", _("Grid")
+    COMMUNITY = "c", _("Community")
+    STREET = "s", _("Street")
+    DISTRICT = "d", _("District")
+
+
+class CaseFact(models.Model):
+    """What one case contributes to the figures, and the keys it is counted under (the last one applied)."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    # Org keys as plain integers, 0 for none (nulls would defeat the roll-ups' unique keys).
+    grid_id = models.IntegerField(default=0)
+    community_id = models.IntegerField(default=0)
+    street_id = models.IntegerField(default=0)
+    district_id = models.IntegerField(default=0)
+    category_id = models.IntegerField()
+    channel = models.CharField(max_length=20)
+    day = models.DateField()  # local date received
+    month = models.DateField()  # first day of that month
+    received = models.SmallIntegerField(default=0)
+    responded = models.SmallIntegerField(default=0)
+    responded_on_time = models.SmallIntegerField(default=0)
+    with_verdict = models.SmallIntegerField(default=0)
+    solved = models.SmallIntegerField(default=0)
+    rated = models.SmallIntegerField(default=0)
+    satisfied = models.SmallIntegerField(default=0)
+    resolved = models.SmallIntegerField(default=0)
+    resolved_on_time = models.SmallIntegerField(default=0)
+    open = models.SmallIntegerField(default=0)
+    awaiting = models.SmallIntegerField(default=0)
+    reopened = models.SmallIntegerField(default=0)
+    whistled = models.SmallIntegerField(default=0)
+    respond_minutes = models.IntegerField(null=True)
+    resolve_minutes = models.IntegerField(null=True)
+    response_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("case fact")
+        verbose_name_plural = _("case facts")
+        indexes = [
+            models.Index(fields=["grid_id", "day"], name="insights_fact_grid_day"),
+            models.Index(fields=["community_id", "day"], name="insights_fact_comm_day"),
+            models.Index(fields=["street_id", "day"], name="insights_fact_street_day"),
+            models.Index(fields=["district_id", "day"], name="insights_fact_district_day"),
+            # The open cases, for overdue-now: a small part of the table.
+            models.Index(fields=["community_id", "day"], name="insights_fact_open_comm", condition=Q(open=1)),
+            models.Index(fields=["street_id", "day"], name="insights_fact_open_street", condition=Q(open=1)),
+            models.Index(
+                fields=["district_id", "day"], name="insights_fact_open_district", condition=Q(open=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class Rollup(models.Model):
+    """Sums of the case facts of one org unit over one month or day, in total or per category/channel."""
+
+    level = models.CharField(max_length=1, choices=Level.choices)
+    unit_id = models.IntegerField()
+    grain = models.CharField(max_length=1)  # "m" month (period = first day), "d" day
+    period = models.DateField()
+    dim = models.CharField(max_length=2, blank=True)  # "" total, "ca" category, "ch" channel
+    key = models.CharField(max_length=30, blank=True)
+    # Parents of the unit, so the children of any unit are one indexed filter (by=grid, by=community).
+    community_id = models.IntegerField(default=0)
+    street_id = models.IntegerField(default=0)
+    district_id = models.IntegerField(default=0)
+    received = models.BigIntegerField(default=0)
+    responded = models.BigIntegerField(default=0)
+    responded_on_time = models.BigIntegerField(default=0)
+    with_verdict = models.BigIntegerField(default=0)
+    solved = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    satisfied = models.BigIntegerField(default=0)
+    resolved = models.BigIntegerField(default=0)
+    resolved_on_time = models.BigIntegerField(default=0)
+    open = models.BigIntegerField(default=0)
+    reopened = models.BigIntegerField(default=0)
+    whistled = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("roll-up")
+        verbose_name_plural = _("roll-ups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "unit_id", "grain", "dim", "period", "key"], name="insights_rollup_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["level", "community_id", "grain", "dim", "period"], name="insights_rollup_comm"
+            ),
+            models.Index(
+                fields=["level", "street_id", "grain", "dim", "period"], name="insights_rollup_street"
+            ),
+            models.Index(
+                fields=["level", "district_id", "grain", "dim", "period"], name="insights_rollup_district"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.unit_id} {self.grain} {self.period} {self.dim} {self.key}"
+
+
+class Histogram(models.Model):
+    """How many cases of a street or district and month took each hour / each minute to respond or resolve."""
+
+    level = models.CharField(max_length=1, choices=Level.choices)
+    unit_id = models.IntegerField()
+    month = models.DateField()
+    # "rh"/"rm": response time by whole hour / whole minute; "xh"/"xm": the same for resolution.
+    kind = models.CharField(max_length=2)
+    bucket = models.IntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("duration histogram")
+        verbose_name_plural = _("duration histograms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "unit_id", "kind", "month", "bucket"], name="insights_hist_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.unit_id} {self.month} {self.kind} {self.bucket}"
+
+
+from .report_models import ReportKind, ReportRequest, ReportStatus  # noqa: E402,F401
