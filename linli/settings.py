@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "csp",
     "linli.core",
     "linli.accounts",
     "linli.org",
@@ -74,6 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "linli.core.security.RequestContextMiddleware",
+    "linli.core.security.ExposureMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.core.middleware.LanguageMiddleware",
@@ -175,13 +179,86 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True  # pages put the token in forms and hx-headers; no script reads the cookie
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Audit (SECURITY.md LG-04/05): the HMAC-SM3 chain's own key ring, retention (at least 180 days, see
+# core.audit.retention_days), and a copy of every entry as one JSON line to the "linli.audit" logger.
+LINLI_AUDIT_SIGNER = env_str("LINLI_AUDIT_SIGNER", "linli.core.audit.LocalAuditSigner")
+LINLI_AUDIT_KEYS = env_str("LINLI_AUDIT_KEYS", "")
+LINLI_AUDIT_KEYS_FILE = env_str("LINLI_AUDIT_KEYS_FILE", str(REPO_DIR / "var" / "keys" / "audit-keys.json"))
+LINLI_AUDIT_RETENTION_DAYS = env_int("LINLI_AUDIT_RETENTION_DAYS", 365)
+LINLI_AUDIT_SYSLOG = env_bool("LINLI_AUDIT_SYSLOG", False)
+# Backups (docs/operations.md): where `linli backup` writes, and the passphrase that encrypts the key rings in it.
+LINLI_BACKUP_DIR = env_str("LINLI_BACKUP_DIR", str(REPO_DIR / "var" / "backups"))
+LINLI_BACKUP_PASSPHRASE = env_str("LINLI_BACKUP_PASSPHRASE", "")
+# The API docs and schema are served outside production only, unless asked for (CF-04).
+LINLI_API_DOCS = env_bool("LINLI_API_DOCS", LINLI_ENV != "production")
+# /admin/ answers only from these networks (CF-04); outside production, from anywhere unless this is set.
+_admin_networks = env_str("LINLI_ADMIN_NETWORKS", "127.0.0.1/32,::1/128" if LINLI_ENV == "production" else "")
+LINLI_ADMIN_NETWORKS = [n.strip() for n in _admin_networks.split(",") if n.strip()]
 if LINLI_ENV == "production":
+    # CF-03: the secret key comes from the environment and is long; Linli refuses to start otherwise.
+    if len(os.environ.get("LINLI_SECRET_KEY", "")) < 50 or len(set(SECRET_KEY)) < 5:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "In production LINLI_SECRET_KEY must be set to at least 50 random characters."
+        )
+    if DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("LINLI_DEBUG must be off in production.")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # __Host- cookies are only accepted over HTTPS, for this host, on path / (ASVS 3.3.1).
+    SESSION_COOKIE_NAME = "__Host-linli_session"
+    CSRF_COOKIE_NAME = "__Host-linli_csrf"
     SECURE_SSL_REDIRECT = env_bool("LINLI_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # TLS ends at the gateway: it says so in X-Forwarded-Proto (only believed from LINLI_TRUSTED_PROXIES peers).
+    if env_str("LINLI_TRUSTED_PROXIES", ""):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = [o for o in env_str("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+
+def _csp_policy() -> dict:
+    """The Content-Security-Policy (CF-02): own origin only, no framing, no plugins, scripts from files or
+    with the request's nonce; styles may be inline (style attributes); images also from the map tile host."""
+    from urllib.parse import urlsplit
+
+    from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+
+    images = [SELF, "data:"]
+    tiles = urlsplit(env_str("LINLI_MAP_TILE_URL", ""))
+    if tiles.scheme in ("http", "https") and tiles.netloc:
+        # a {s} subdomain placeholder (t{s}.tianditu.gov.cn) becomes a wildcard label
+        host = ".".join("*" if "{" in label else label for label in tiles.netloc.split("."))
+        images.append(f"{tiles.scheme}://{host}")
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE],
+            "style-src": [SELF, UNSAFE_INLINE],
+            "img-src": images,
+            "font-src": [SELF],
+            "connect-src": [SELF],
+            "frame-ancestors": [NONE],
+            "object-src": [NONE],
+            "base-uri": [SELF],
+            "form-action": [SELF],
+        }
+    }
+
+
+# Enforced in production; report-only elsewhere, so a page that breaks it shows in the browser console first.
+if LINLI_ENV == "production":
+    CONTENT_SECURITY_POLICY = _csp_policy()
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy()
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,8 +296,20 @@ SPECTACULAR_SETTINGS = {
         "PatrolPlaceKindEnum": "linli.patrols.choices.PlaceKind",
         "PointsEntryKindEnum": "linli.reporters.choices.EntryKind",
         "ReporterOccupationEnum": "linli.reporters.choices.Occupation",
+        "VolunteerKindEnum": "linli.volunteers.choices.VolunteerKind",
+        "VolunteerTeamKindEnum": "linli.volunteers.choices.TeamKind",
+        "VolunteerMemberRoleEnum": "linli.volunteers.choices.MemberRole",
+        "ServiceRecordStatusEnum": "linli.volunteers.choices.RecordStatus",
+        "InsightsReportKindEnum": "linli.insights.report_models.ReportKind",
+        "ActivityKindEnum": "linli.activities.choices.ActivityKind",
+        "PartnerKindEnum": "linli.partners.choices.PartnerKind",
+        "StockMovementKindEnum": "linli.charity.choices.MovementKind",
+        "InsightsReportStatusEnum": "linli.insights.report_models.ReportStatus",
     },
 }
+# The schema's own warnings are core/tests/test_openapi_schema.py's and `make schema --validate`'s to report, not
+# `check --deploy`'s (CF-01): production does not serve the schema (LINLI_API_DOCS).
+SPECTACULAR_SETTINGS["ENABLE_DJANGO_DEPLOY_CHECK"] = False
 
 # Rate limits (RL-01) count in a cache every process shares: Redis when LINLI_REDIS_URL names one (required in
 # production, where the check below is not silenced); otherwise each process counts on its own, enough for one
@@ -250,9 +339,25 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # LG-03: whatever a library logs, ID numbers and phones are masked and line breaks encoded on the way out
+    "filters": {"scrub": {"()": "linli.core.logscrub.ScrubLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env_str("LINLI_LOG_LEVEL", "WARNING")},
 }
+if LINLI_AUDIT_SYSLOG:
+    # LG-05: a copy of the audit log for a separate log store: syslog (host:port, UDP) or, without one, stderr.
+    _syslog = env_str("LINLI_AUDIT_SYSLOG_ADDRESS", "")
+    LOGGING["handlers"]["audit"] = (
+        {
+            "class": "logging.handlers.SysLogHandler",
+            "address": (_syslog.rsplit(":", 1)[0], int(_syslog.rsplit(":", 1)[1])),
+            "facility": "authpriv",
+            "filters": ["scrub"],
+        }
+        if ":" in _syslog
+        else {"class": "logging.StreamHandler", "filters": ["scrub"]}
+    )
+    LOGGING["loggers"] = {"linli.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False}}
 
 # Linli's own settings.
 LINLI_MAP_TILE_URL = env_str("LINLI_MAP_TILE_URL", "")  # 天地图/AMap tile template; empty = no base map
@@ -307,3 +412,54 @@ LINLI_TRUSTED_PROXIES = frozenset(p for p in env_str("LINLI_TRUSTED_PROXIES", ""
 LINLI_EXPORT_MAX_ROWS = env_int("LINLI_EXPORT_MAX_ROWS", 2000)
 # A data-subject request (PIPL §50) is answered within this many working days.
 LINLI_DATA_REQUEST_WORKING_DAYS = env_int("LINLI_DATA_REQUEST_WORKING_DAYS", 15)
+
+# Accounts security (SECURITY.md AU/SE/AC-05)
+# The admin site is Linli's (three separated administrator roles, sign-in through /accounts/login/), and TOTP
+# devices come from django-otp.
+INSTALLED_APPS = [
+    "linli.accounts.admin_apps.LinliAdminConfig" if app == "django.contrib.admin" else app
+    for app in INSTALLED_APPS
+] + ["django_otp", "django_otp.plugins.otp_totp"]
+_auth_at = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE = [
+    *MIDDLEWARE[:_auth_at],
+    "django_otp.middleware.OTPMiddleware",
+    "linli.accounts.middleware.SessionSecurityMiddleware",
+    *MIDDLEWARE[_auth_at:],
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "linli.accounts.backends.RolePermissionBackend",
+]
+# PBKDF2-SHA256 (Django's default, 1,000,000 iterations in 5.2) unless LINLI_PASSWORD_HASHER=pbkdf2_sm3 selects
+# PBKDF2-HMAC-SM3 for a 密评 plan that asks for it; every listed hasher still verifies existing hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "linli.accounts.passwords.PBKDF2SM3PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+if env_str("LINLI_PASSWORD_HASHER") == "pbkdf2_sm3":
+    PASSWORD_HASHERS.insert(0, PASSWORD_HASHERS.pop(1))
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "linli.accounts.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "linli.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "linli.accounts.passwords.ContextWordsValidator"},
+    {"NAME": "linli.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
+]
+# AU-01: consecutive failures per username before it is locked, and for how long.
+LINLI_LOCKOUT_FAILURES = env_int("LINLI_LOCKOUT_FAILURES", 5)
+LINLI_LOCKOUT_MINUTES = env_int("LINLI_LOCKOUT_MINUTES", 30)
+# AU-03: password lifetime for staff in days (0 = never expires; the default outside production).
+LINLI_PASSWORD_MAX_AGE_DAYS = env_int("LINLI_PASSWORD_MAX_AGE_DAYS", 90 if LINLI_ENV == "production" else 0)
+# AU-05: an initial password set by an administrator is valid this long; accounts unused this long are disabled.
+LINLI_INITIAL_PASSWORD_HOURS = env_int("LINLI_INITIAL_PASSWORD_HOURS", 72)
+LINLI_IDLE_ACCOUNT_DAYS = env_int("LINLI_IDLE_ACCOUNT_DAYS", 90)
+# AU-04: TOTP as the second factor of every password sign-in (always asked once a device is confirmed).
+LINLI_MFA_REQUIRED = env_bool("LINLI_MFA_REQUIRED", LINLI_ENV == "production")
+OTP_TOTP_ISSUER = "Linli 邻里"
+# SE-01/SE-03: idle and absolute session lifetimes (absolute = SESSION_COOKIE_AGE), API tokens' lifetime, and
+# how many browser sessions a staff user may keep.
+LINLI_SESSION_IDLE_MINUTES = env_int("LINLI_SESSION_IDLE_MINUTES", 15)
+LINLI_TOKEN_HOURS = env_int("LINLI_TOKEN_HOURS", 8)
+LINLI_MAX_SESSIONS = env_int("LINLI_MAX_SESSIONS", 3)

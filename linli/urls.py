@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from linli.accounts import api as accounts_api
+from linli.accounts import views as accounts_views
 from linli.accounts.api import ObtainToken
 from linli.activities import api as activities_api
 from linli.care import api as care_api
@@ -14,6 +15,7 @@ from linli.deliberation import api as deliberation_api
 from linli.dispatch import api as dispatch_api
 from linli.hotspots import api as hotspots_api
 from linli.insights import api as insights_api
+from linli.insights import report_api as insights_report_api
 from linli.knowledge import api as knowledge_api
 from linli.notices import api as notices_api
 from linli.org import api as org_api
@@ -31,6 +33,7 @@ def _sign_in_limits(view):
 
 api_v1 = [
     path("auth/token/", _sign_in_limits(ObtainToken.as_view()), name="token"),
+    path("", include(accounts_api.urlpatterns)),
     path("grids/", org_api.GridList.as_view(), name="grids"),
     path("departments/", org_api.DepartmentList.as_view(), name="departments"),
     path("categories/", cases_api.CategoryList.as_view(), name="categories"),
@@ -57,16 +60,14 @@ api_v1 = [
     path("", include(activities_api.urlpatterns)),
     path("", include(charity_api.urlpatterns)),
     path("", include(insights_api.urlpatterns)),
+    path("", include(insights_report_api.urlpatterns)),
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:my_work", permanent=False)),
-    path(
-        "accounts/login/",
-        _sign_in_limits(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", _sign_in_limits(accounts_views.sign_in), name="login"),
+    path("accounts/logout/", accounts_views.sign_out, name="logout"),
+    path("accounts/", include("linli.accounts.urls")),
     path("cases/", include("linli.cases.urls")),
     path("residents/", include("linli.residents.urls")),
     path("notices/", include("linli.notices.urls")),
@@ -83,6 +84,7 @@ urlpatterns = [
     path("volunteers/", include("linli.volunteers.urls")),
     path("activities/", include("linli.activities.urls")),
     path("charity/", include("linli.charity.urls")),
+    path("insights/", include("linli.insights.report_urls")),
     path("insights/", include("linli.insights.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

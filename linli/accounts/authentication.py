@@ -9,10 +9,14 @@ everywhere.  The cache holds field values, not objects: every request gets its o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from linli.core.cache import ProcessCache
 
@@ -53,12 +57,22 @@ class CachedTokenAuthentication(TokenAuthentication):
         user = user_model.from_db(DEFAULT_DB_ALIAS, sign_in.user_fields, sign_in.user_values)
         token = model.from_db(DEFAULT_DB_ALIAS, sign_in.token_fields, sign_in.token_values)
         token.user = user
+        if token_expired(token):
+            # SE-01: a token lives LINLI_TOKEN_HOURS from its creation; then it is deleted and forgotten.
+            model.objects.filter(key=key).delete()
+            _sign_ins.clear()
+            raise AuthenticationFailed(_("The token has expired; sign in again for a new one."))
         return user, token
 
     def _load(self, key: str) -> _SignIn:
         """Read the token and its active user (raises AuthenticationFailed, which is not cached)."""
         user, token = super().authenticate_credentials(key)
         return _SignIn(*_field_values(token), *_field_values(user))
+
+
+def token_expired(token, now=None) -> bool:
+    hours = settings.LINLI_TOKEN_HOURS
+    return bool(hours) and token.created + timedelta(hours=hours) < (now or timezone.now())
 
 
 def clear_cache() -> None:

@@ -10,7 +10,14 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Department staff")
     REPORTER = "reporter", _("Part-time reporter")
     ADMIN = "admin", _("Administrator")
+    # 三员分立 (SECURITY.md AC-05): each excludes every other role.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Security auditor")
 
+
+# The three separated administrator roles (三员): a user holding one holds no other role.
+SEPARATED_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 
 # The org unit each role is scoped to: the RoleAssignment field that must be set.
 ROLE_SCOPE_FIELD = {
@@ -21,4 +28,7 @@ ROLE_SCOPE_FIELD = {
     Role.DEPARTMENT: "department",
     Role.REPORTER: "community",
     Role.ADMIN: None,
+    Role.SYSTEM_ADMIN: None,
+    Role.SECURITY_ADMIN: None,
+    Role.AUDITOR: None,
 }

@@ -22,6 +22,7 @@ from linli.cases.models import Category
 from linli.core.api import parse_input
 from linli.core.audit import audit
 from linli.core.errors import InvalidInput
+from linli.core.idempotency import idempotent
 from linli.core.ratelimit import check_rate
 from linli.core.uploads import check_uploads
 from linli.core.validators import mask_name, mask_phone
@@ -316,11 +317,14 @@ class TerminalList(CareView):
 
     @extend_schema(request=TerminalIn, responses={201: dict})
     def post(self, request):
-        data = parse_input(TerminalIn, request)
-        resident = get_resident_for_user(request.user, data.pop("resident"))
-        terminal = services.terminal_register(actor=request.user, resident=resident, **data)
-        terminal = selectors.get_terminal_for_user(request.user, terminal.pk)
-        return Response(terminal_out(request.user, [terminal])[0], status=status.HTTP_201_CREATED)
+        def handler():
+            data = parse_input(TerminalIn, request)
+            resident = get_resident_for_user(request.user, data.pop("resident"))
+            terminal = services.terminal_register(actor=request.user, resident=resident, **data)
+            terminal = selectors.get_terminal_for_user(request.user, terminal.pk)
+            return Response(terminal_out(request.user, [terminal])[0], status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope="care_terminal_create", handler=handler)
 
 
 class TerminalDetail(CareView):
@@ -402,10 +406,13 @@ class OrderList(CareView):
 
     @extend_schema(request=OrderIn, responses={201: dict})
     def post(self, request):
-        data = parse_input(OrderIn, request)
-        resident = get_resident_for_user(request.user, data.pop("resident"))
-        order = services.order_create(actor=request.user, resident=resident, **data)
-        return Response(_order_body(request.user, order), status=status.HTTP_201_CREATED)
+        def handler():
+            data = parse_input(OrderIn, request)
+            resident = get_resident_for_user(request.user, data.pop("resident"))
+            order = services.order_create(actor=request.user, resident=resident, **data)
+            return Response(_order_body(request.user, order), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope="care_order_create", handler=handler)
 
 
 class OrderDetail(CareView):
@@ -529,29 +536,32 @@ class Visits(CareView):
 
     @extend_schema(request=CareVisitIn, responses={201: dict})
     def post(self, request):
-        data = parse_input(CareVisitIn, request)
-        resident = get_resident_for_user(request.user, data["resident"])
-        visit = resident_services.visit_record(
-            actor=request.user,
-            resident=resident,
-            kind=data["kind"],
-            note=data.get("note", ""),
-            visited_at=data.get("visited_at"),
-            raise_case=data.get("raise_case"),
-        )
-        resident.refresh_from_db()
-        return Response(
-            {
-                "id": visit.pk,
-                "resident": resident.pk,
-                "kind": visit.kind,
-                "visited_at": visit.visited_at,
-                "case": visit.case_id,
-                "case_number": visit.case.number if visit.case_id else None,
-                "next_visit_due": resident.next_visit_due,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        def handler():
+            data = parse_input(CareVisitIn, request)
+            resident = get_resident_for_user(request.user, data["resident"])
+            visit = resident_services.visit_record(
+                actor=request.user,
+                resident=resident,
+                kind=data["kind"],
+                note=data.get("note", ""),
+                visited_at=data.get("visited_at"),
+                raise_case=data.get("raise_case"),
+            )
+            resident.refresh_from_db()
+            return Response(
+                {
+                    "id": visit.pk,
+                    "resident": resident.pk,
+                    "kind": visit.kind,
+                    "visited_at": visit.visited_at,
+                    "case": visit.case_id,
+                    "case_number": visit.case.number if visit.case_id else None,
+                    "next_visit_due": resident.next_visit_due,
+                },
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, scope="care_visit_create", handler=handler)
 
 
 def _int(value: str, field: str) -> int:

@@ -286,12 +286,31 @@ def case_body(pk: int, request) -> dict:
     return CaseDetailOut(qs.get(pk=pk), context={"request": request}).data
 
 
-def _conflict_response(exc: DomainError, request) -> Response:
+def _conflict_response(exc: DomainError, request, *, status_code: int | None = None) -> Response:
     body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
     case_id = exc.extra.get("case_id")
     if case_id:
         body["case"] = case_body(case_id, request)
-    return Response(body, status=exc.status)
+    response = Response(body, status=status_code or exc.status)
+    if case_id:
+        response["ETag"] = etag_for(body["case"]["version"])
+    return response
+
+
+def etag_for(version: int) -> str:
+    """The case's ETag: its version, quoted (RE-02)."""
+    return f'"{version}"'
+
+
+def if_match_version(request) -> int | None:
+    """The version an If-Match header names (`"3"`, `W/"3"`); None without one or for `*`."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or int(tag) < 1:
+        raise InvalidInput(_('If-Match names a case version, e.g. "3".'), field="If-Match")
+    return int(tag)
 
 
 # ---------------------------------------------------------------- input
@@ -497,25 +516,60 @@ class CaseListCreate(ListAPIView):
 class CaseDetail(GenericAPIView):
     serializer_class = CaseDetailOut
 
+    @extend_schema(
+        responses={200: CaseDetailOut},
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match", str, OpenApiParameter.HEADER, description="the ETag of the copy held"
+            )
+        ],
+    )
     def get(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
-        return Response(case_body(case.pk, request))
+        body = case_body(case.pk, request)
+        tag = etag_for(body["version"])
+        if request.headers.get("If-None-Match", "").strip() == tag:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(body)
+        response["ETag"] = tag
+        return response
 
 
 class CaseTransition(GenericAPIView):
     serializer_class = CaseDetailOut
 
-    @extend_schema(request=TransitionIn, responses={200: CaseDetailOut, 409: dict})
+    @extend_schema(
+        request=TransitionIn,
+        responses={200: CaseDetailOut, 409: dict, 412: dict},
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description='the ETag of the case as last read ("3"); a stale one answers 412',
+            )
+        ],
+    )
     def post(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
         data = parse_input(TransitionIn, request)
         photos = check_uploads(data.pop("photos"))
         into = find_case_for_user(request.user, data.pop("into", None))
+        expected = if_match_version(request)
+        if expected is not None:
+            if data.get("version") not in (None, expected):
+                raise InvalidInput(_("The version and If-Match name different versions."), field="version")
+            data["version"] = expected
         try:
             case = services.case_apply(case=case, actor=request.user, into=into, attachments=photos, **data)
         except Conflict as exc:
-            return _conflict_response(exc, request)
-        return Response(case_body(case.pk, request))
+            failed_precondition = expected is not None and exc.code == "stale_version"
+            return _conflict_response(exc, request, status_code=412 if failed_precondition else None)
+        body = case_body(case.pk, request)
+        response = Response(body)
+        response["ETag"] = etag_for(body["version"])
+        return response
 
 
 class CaseWhistles(GenericAPIView):
@@ -546,12 +600,16 @@ class CaseFeedback(GenericAPIView):
     @extend_schema(request=FeedbackIn, responses={200: CaseDetailOut})
     def post(self, request, pk: int):
         case = get_case_for_user(request.user, pk)
-        data = parse_input(FeedbackIn, request)
-        try:
-            case = services.case_record_feedback(case=case, actor=request.user, **data)
-        except Conflict as exc:
-            return _conflict_response(exc, request)
-        return Response(case_body(case.pk, request))
+
+        def handler():
+            data = parse_input(FeedbackIn, request)
+            try:
+                done = services.case_record_feedback(case=case, actor=request.user, **data)
+            except Conflict as exc:
+                return _conflict_response(exc, request)
+            return Response(case_body(done.pk, request))
+
+        return idempotent(request, scope=f"case_feedback:{case.pk}", handler=handler)
 
 
 class _WhistleStep(GenericAPIView):
@@ -610,8 +668,8 @@ class WhistleReject(_WhistleStep):
 
 
 class CategoryOut(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    default_department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -632,6 +690,7 @@ class CategoryList(GenericAPIView):
     serializer_class = CategoryOut
     pagination_class = None
 
+    @extend_schema(responses=CategoryOut(many=True))
     def get(self, request):
         qs = Category.objects.filter(is_active=True).select_related("parent", "default_department")
         return Response(CategoryOut(qs, many=True).data)

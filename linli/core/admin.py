@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import checks  # noqa: F401  (registers the security system checks)
+from .audit import audit, csv_lines, may_read_audit
 from .models import AuditEntry, CalendarDay
 from .workdays import import_arrangement, parse_arrangement_text
 
@@ -70,14 +74,87 @@ class CalendarDayAdmin(admin.ModelAdmin):
         return render(request, "admin/core/calendarday/import.html", context)
 
 
+class ActorFilter(admin.SimpleListFilter):
+    title = gettext_lazy("actor")
+    parameter_name = "actor_name"
+
+    def lookups(self, request, model_admin):
+        names = AuditEntry.objects.order_by("actor_name").values_list("actor_name", flat=True).distinct()
+        return [(n, n) for n in names[:200] if n]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_name=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit log is read, never written, from the admin."""
+    """The audit log is read, never written, from the admin; only auditors (and superusers) read it, and an export
+    of it is itself audited."""
 
-    list_display = ["at", "actor_name", "roles", "event", "object_type", "object_id", "outcome", "ip"]
-    list_filter = ["event", "outcome"]
-    search_fields = ["actor_name", "object_id", "request_id"]
+    list_display = [
+        "seq",
+        "time",
+        "actor_name",
+        "roles",
+        "event",
+        "object_type",
+        "object_id",
+        "outcome",
+        "ip",
+    ]
+    list_filter = ["event", "outcome", ActorFilter, ("at", admin.DateFieldListFilter)]
+    search_fields = ["actor_name", "object_id", "request_id", "event"]
     date_hierarchy = "at"
+    ordering = ["-seq"]
+    readonly_fields = [
+        "seq",
+        "time",
+        "actor_name",
+        "roles",
+        "ip",
+        "request_id",
+        "event",
+        "object_type",
+        "object_id",
+        "outcome",
+        "reason",
+        "detail",
+        "key_id",
+        "prev_hash",
+        "row_hash",
+    ]
+    fields = readonly_fields
+    change_list_template = "admin/core/auditentry/change_list.html"
+    show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("time"), ordering="at")
+    def time(self, obj):
+        return timezone.localtime(obj.at).isoformat(timespec="seconds")
+
+    def get_urls(self):
+        return [
+            path("export/", self.admin_site.admin_view(self.export_view), name="core_auditentry_export")
+        ] + super().get_urls()
+
+    def export_view(self, request):
+        """The entries the change list shows (same filters), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        entries = self.get_changelist_instance(request).get_queryset(request).order_by("seq")
+        rows = entries.count()
+        filters = {k: v[:100] for k, v in request.GET.items()}
+        audit("audit.export", request=request, object_type="core.auditentry", rows=rows, filters=filters)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        response = StreamingHttpResponse(csv_lines(entries), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="linli-audit-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def has_module_permission(self, request):
+        return may_read_audit(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return may_read_audit(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -87,3 +164,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_actions(self, request):
+        return {}

@@ -1,6 +1,6 @@
 """API plumbing shared by every app: parsing input and structured errors."""
 
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,8 +22,29 @@ def parse_input(serializer_class, request, **kwargs) -> dict:
     return dict(serializer.validated_data)
 
 
+def _audit_denial(exc, context) -> None:
+    """A refusal (403) or an out-of-scope object (404) is one audit row (LG-01), written once per request."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+    from django.http import Http404
+
+    from .security import audit_denial
+
+    request = context.get("request")
+    if request is None:
+        return
+    status_code = getattr(exc, "status", None) if isinstance(exc, DomainError) else None
+    if status_code is None:
+        if isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
+            status_code = 403
+        elif isinstance(exc, (exceptions.NotFound, Http404)):
+            status_code = 404
+    if status_code in (403, 404):
+        audit_denial(request, status=status_code, reason=str(getattr(exc, "message", None) or exc))
+
+
 def exception_handler(exc, context):
     """Every error is {"code", "message", "field", "errors"?}: a stable code, a readable message, the field."""
+    _audit_denial(exc, context)
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
         body.update(exc.extra)

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "linli.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import admin_jobs  # noqa: F401  the job runs' admin lives beside core/admin.py

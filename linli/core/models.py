@@ -102,6 +102,11 @@ class AuditEntry(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The hash chain (LG-04): gap-free sequence, the previous row's HMAC, this row's HMAC and the key that made it.
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    row_hash = models.CharField(_("row hash"), max_length=64)
+    key_id = models.CharField(_("signing key"), max_length=20)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -110,3 +115,80 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.event} {self.object_type}:{self.object_id}"
+
+
+class AuditChain(models.Model):
+    """The head of the audit hash chain (one row): what the last row is, and where a purge left the chain."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    # The last purged row: verification starts after it.
+    checkpoint_seq = models.BigIntegerField(default=0)
+    checkpoint_hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC over the four figures above, so the head cannot be moved back to hide rows cut from the end.
+    key_id = models.CharField(max_length=20, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"audit chain #{self.last_seq}"
+
+
+class JobRun(models.Model):
+    """A background job that failed at least once (RE-04): its attempts, last error and what happens next.
+
+    Jobs that succeed on the first try leave no row; one that keeps failing ends on the dead-letter list."""
+
+    class Status(models.TextChoices):
+        RETRYING = "retrying", _("Waiting to be tried again")
+        DEAD = "dead", _("Dead-lettered")
+        SUCCEEDED = "succeeded", _("Succeeded after retries")
+
+    task_path = models.CharField(_("task"), max_length=200)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, db_index=True)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RETRYING)
+    fail_count = models.PositiveIntegerField(_("failures"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    dead_at = models.DateTimeField(_("dead-lettered at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_attempt_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        constraints = [
+            # One open (retrying) row per task and arguments: a second failure adds to it.
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(status="retrying"),
+                name="jobrun_one_open_per_fingerprint",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.get_status_display()}, {self.fail_count})"
+
+
+class DeadLetterManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=JobRun.Status.DEAD)
+
+
+class DeadLetter(JobRun):
+    """The dead-letter list: jobs that failed every attempt, for an administrator to look at and retry."""
+
+    objects = DeadLetterManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["-dead_at", "-id"]
+        verbose_name = _("dead-lettered job")
+        verbose_name_plural = _("dead-lettered jobs")

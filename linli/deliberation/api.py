@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from linli.accounts.models import User
 from linli.cases.models import Case
 from linli.core.api import parse_input
-from linli.core.errors import InvalidInput
+from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import idempotent
 from linli.org.models import Community, Department
 from linli.org.selectors import communities_for
@@ -284,7 +284,16 @@ class MeetingAgendaItemEdit(GenericAPIView):
         meeting = selectors.get_meeting_for_user(request.user, pk)
         item = selectors.get_agenda_item_for_user(request.user, meeting, item_pk)
         data = parse_input(AgendaItemEditIn, request)
-        item = services.agenda_item_update(item=item, actor=request.user, **data)
+        try:
+            item = services.agenda_item_update(item=item, actor=request.user, **data)
+        except Conflict as exc:
+            if exc.code != "stale_version":
+                raise
+            # The item as it is now comes with the 409, so the editor can merge and retry (RE-02).
+            current = selectors.get_agenda_item_for_user(request.user, meeting, item_pk)
+            body = {"code": exc.code, "message": str(exc.message), "field": exc.field}
+            body["agenda_item"] = AgendaItemOut(current).data
+            return Response(body, status=409)
         return Response(AgendaItemOut(item).data)
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linli.core.api import parse_input
+from linli.core.idempotency import idempotent
 
 from . import selectors, services
 from .choices import Target
@@ -76,12 +77,16 @@ class FeedbackView(APIView):
     )
     def post(self, request):
         _require_staff(request)
-        data = parse_input(SuggestionFeedbackIn, request)
-        model = DispatchModel.objects.defer("blob").filter(version=data.pop("model_version")).first()
-        if model is None:
-            raise NotFound(_("No model has this version."))
-        outcome = services.outcome_record(model=model, user=request.user, **data)
-        return Response({"id": outcome.pk, "accepted": outcome.accepted}, status=201)
+
+        def handler():
+            data = parse_input(SuggestionFeedbackIn, request)
+            model = DispatchModel.objects.defer("blob").filter(version=data.pop("model_version")).first()
+            if model is None:
+                raise NotFound(_("No model has this version."))
+            outcome = services.outcome_record(model=model, user=request.user, **data)
+            return Response({"id": outcome.pk, "accepted": outcome.accepted}, status=201)
+
+        return idempotent(request, scope="dispatch_feedback", handler=handler)
 
 
 urlpatterns = [

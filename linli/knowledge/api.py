@@ -64,6 +64,7 @@ def _staff_only(request) -> None:
 
 class SearchView(GenericAPIView):
     serializer_class = MatchOut
+    pagination_class = None  # the k best matches, ranked: never a page
 
     @extend_schema(
         parameters=[

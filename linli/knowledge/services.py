@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import F
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.models import User
 from linli.cases.models import Case, Category
 from linli.cases.services import case_answer_directly
-from linli.core.errors import InvalidInput, NotAllowed
+from linli.core.errors import Conflict, InvalidInput, NotAllowed
 from linli.org.models import Community
 
 from .models import Answer
@@ -30,8 +30,12 @@ def answer_save(
     valid_until: date | None = None,
     is_active: bool = True,
     instance: Answer | None = None,
+    read_at: datetime | None = None,
 ) -> Answer:
-    """Add an answer, or edit one; secretaries within their communities, administrators anywhere."""
+    """Add an answer, or edit one; secretaries within their communities, administrators anywhere.
+
+    `read_at` is the answer's `updated_at` as the editor read it: an edit of a copy someone changed since is a 409
+    (RE-02). The form sends it as a hidden field; without it the last writer wins."""
     if not question.strip():
         raise InvalidInput(_("Write the question."), field="question")
     if not answer.strip():
@@ -42,6 +46,23 @@ def answer_save(
         raise NotAllowed(
             _("You may not keep answers for this community."), field="community", code="not_allowed"
         )
+    with transaction.atomic():
+        if instance is not None:
+            current = Answer.objects.select_for_update().get(pk=instance.pk)
+            if read_at is not None and current.updated_at != read_at:
+                raise Conflict(
+                    _("Someone else changed this answer meanwhile; reload it and try again."),
+                    field="read_at",
+                    code="stale_version",
+                )
+        return _answer_write(
+            instance, actor, question, answer, keywords, category, community, source, valid_until, is_active
+        )
+
+
+def _answer_write(
+    instance, actor, question, answer, keywords, category, community, source, valid_until, is_active
+) -> Answer:
     obj = instance or Answer()
     obj.question = question.strip()
     obj.answer = answer.strip()

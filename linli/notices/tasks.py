@@ -6,10 +6,10 @@ loses."""
 
 from datetime import datetime
 
-from django_tasks import task
+from linli.core.jobs import job
 
 
-@task()
+@job(atomic=False)  # deliveries are claimed and settled one by one, in their own transactions
 def run_notice(notice_id: int) -> dict:
     """Send what is due of one notice; safe to run any number of times, and by several workers at once."""
     from .services import notice_run

@@ -1,5 +1,6 @@
 """Reference data of the org tree over the API: grids (with GeoJSON boundaries) and departments."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -26,6 +27,10 @@ class GridList(GenericAPIView):
     serializer_class = GridOut
     pagination_class = None
 
+    @extend_schema(
+        responses=GridOut(many=True),
+        parameters=[OpenApiParameter("community", int, description="one community")],
+    )
     def get(self, request):
         qs = Grid.objects.select_related("community")
         if community := request.query_params.get("community"):
@@ -37,5 +42,6 @@ class DepartmentList(GenericAPIView):
     serializer_class = DepartmentOut
     pagination_class = None
 
+    @extend_schema(responses=DepartmentOut(many=True))
     def get(self, request):
         return Response(DepartmentOut(Department.objects.all(), many=True).data)

@@ -50,7 +50,7 @@ def _place_out(place) -> dict | None:
 
 
 class ChecklistItemOut(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ChecklistItem
@@ -78,7 +78,7 @@ class PhotoOut(serializers.ModelSerializer):
 
 
 class HazardOut(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     item = serializers.IntegerField(source="result.item_id", read_only=True)
     case_number = serializers.SerializerMethodField()
     after_photos = PhotoOut(many=True, read_only=True)
@@ -349,6 +349,7 @@ class ChecklistList(GenericAPIView):
     serializer_class = ChecklistOut
     pagination_class = None
 
+    @extend_schema(responses=ChecklistOut(many=True))
     def get(self, request):
         return Response(ChecklistOut(selectors.active_templates(), many=True).data)
 

@@ -16,7 +16,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from linli.core.api import parse_input
-from linli.core.errors import InvalidInput
+from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import idempotent
 from linli.org.models import Building
 from linli.org.selectors import communities_for
@@ -357,9 +357,18 @@ class ResidentDetail(RegistryView):
         version = data.pop("version", None)
         if version is None:
             raise InvalidInput(_("Send the version you last read."), field="version")
-        resident = services.resident_update(
-            actor=request.user, resident=resident, version=version, request=request, **data
-        )
+        try:
+            resident = services.resident_update(
+                actor=request.user, resident=resident, version=version, request=request, **data
+            )
+        except Conflict as exc:
+            if exc.field != "version":
+                raise
+            # A stale version answers with the record as it is now, so the editor can merge and retry (RE-02).
+            current = selectors.get_resident_for_user(request.user, pk)
+            body = {"code": "stale_version", "message": str(exc.message), "field": "version"}
+            body["resident"] = resident_out(request, [current])[0]
+            return _no_store(Response(body, status=status.HTTP_409_CONFLICT))
         return _no_store(Response(resident_out(request, [resident])[0]))
 
 
@@ -387,6 +396,7 @@ class ResidentLookup(RegistryView):
     """Find residents by phone or ID number (exact, through the blind index) within the viewer's scope."""
 
     serializer_class = LookupIn
+    pagination_class = None  # the few residents with that phone or ID number, not a page
 
     @extend_schema(request=LookupIn, responses={200: ResidentOut(many=True)})
     def post(self, request):
@@ -409,12 +419,18 @@ class ResidentTags(RegistryView):
     @extend_schema(request=TagIn, responses={201: ResidentOut})
     def post(self, request, pk: int):
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = parse_input(TagIn, request)
-        tag = data.pop("tag")
-        subject = {"household": resident.household} if tag.target == "household" else {"resident": resident}
-        services.tag_add(actor=request.user, tag=tag, request=request, **subject, **data)
-        resident = selectors.get_resident_for_user(request.user, pk)
-        return Response(resident_out(request, [resident])[0], status=status.HTTP_201_CREATED)
+
+        def handler():
+            data = parse_input(TagIn, request)
+            tag = data.pop("tag")
+            subject = (
+                {"household": resident.household} if tag.target == "household" else {"resident": resident}
+            )
+            services.tag_add(actor=request.user, tag=tag, request=request, **subject, **data)
+            fresh = selectors.get_resident_for_user(request.user, pk)
+            return Response(resident_out(request, [fresh])[0], status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope=f"resident_tag:{resident.pk}", handler=handler)
 
 
 class TagAssignmentRemove(RegistryView):
@@ -463,10 +479,14 @@ class ResidentVisits(RegistryView):
     @extend_schema(request=VisitIn, responses={201: ResidentOut})
     def post(self, request, pk: int):
         resident = selectors.get_resident_for_user(request.user, pk)
-        data = parse_input(VisitIn, request)
-        services.visit_record(actor=request.user, resident=resident, **data)
-        resident.refresh_from_db()
-        return Response(resident_out(request, [resident])[0], status=status.HTTP_201_CREATED)
+
+        def handler():
+            data = parse_input(VisitIn, request)
+            services.visit_record(actor=request.user, resident=resident, **data)
+            resident.refresh_from_db()
+            return Response(resident_out(request, [resident])[0], status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope=f"resident_visit:{resident.pk}", handler=handler)
 
 
 class VisitsDue(RegistryListView):

@@ -65,6 +65,8 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
     with time_machine.travel(case.resolution_due_at + timedelta(days=1), tick=False):
         counts = sweep_deadlines.call()
     assert counts == {
+        "lost_jobs_requeued": 0,
+        "job_runs_purged": 0,
         "response": 1,
         "resolution": 1,
         "idempotency_records_purged": 0,
@@ -74,6 +76,12 @@ def test_the_sweep_survives_a_restart_because_deadlines_live_in_the_database(wor
         "notices_dispatched": 0,
         "action_items_overdue": 0,
         "patrol_due_dates_written": 0,
+        "activity_occurrences_created": 0,
+        "activity_messages_sent": 0,
+        "partner_agreements_announced": 0,
+        "idle_accounts_disabled": 0,
+        "audit_rows_purged": 0,
+        "audit_chain_broken": 0,
     }
 
 
