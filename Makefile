@@ -50,6 +50,8 @@ bench: install
 	$(PY) bench/care_calls.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/duplicates.py
+	$(PY) bench/dashboard.py --cases 1000000
+	$(PY) bench/load.py --seconds 60
 
 clean:
 	rm -rf var $(VENV)

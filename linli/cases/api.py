@@ -470,7 +470,10 @@ class CaseListCreate(ListAPIView):
             ("date", None, None),
         ):
             if value := params.get(name):
-                day = parse_date(value) if len(value) == 10 else None
+                try:
+                    day = parse_date(value) if len(value) == 10 else None
+                except ValueError:  # well formed but no such day: 2025-13-01
+                    day = None
                 if day is None:
                     raise InvalidInput(_("Dates are written YYYY-MM-DD."), field=name)
                 if lookup is None:

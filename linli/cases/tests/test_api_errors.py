@@ -155,6 +155,8 @@ def test_case_list_filters(world, api, new_case):
     assert ids(f"date_from={today}&date_to={today}") == {a.pk, b.pk}
     assert client.get("/api/v1/cases/?status=nonsense").status_code == 400
     assert client.get("/api/v1/cases/?date=yesterday").json()["field"] == "date"
+    no_such_day = client.get("/api/v1/cases/?date_from=2025-13-01")
+    assert no_such_day.status_code == 400 and no_such_day.json()["field"] == "date_from"
 
 
 def test_the_schema_and_docs_are_served(world, api):
