@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 LINLI := $(VENV)/bin/linli
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2  # both cores: the suite (with its fuzzing) fits CI's 30 minutes on SQLite and PostgreSQL
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
