@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -430,9 +431,8 @@ def _take_in(
     attachments = list(attachments)
     triage = urgency == Urgency.URGENT and grid is None and community is not None
     notify_assignee = assignee is not None and (actor is None or assignee.pk != actor.pk)
-    # One transaction with what the receivers of case_changed write (the insights roll-ups), so a crash never
-    # leaves a case that the figures do not count.
-    with transaction.atomic():
+    # _write_new_case is atomic by itself: a surrounding transaction is needed only when more rows follow.
+    with transaction.atomic() if attachments or triage else nullcontext():
         _write_new_case(case, event, notify_assignee=notify_assignee)
         _save_attachments(case, event, attachments, actor)
         if triage:
@@ -442,7 +442,8 @@ def _take_in(
                 message=_("Urgent case %(n)s needs a grid") % {"n": case.number},
                 case=case,
             )
-        case_changed.send(sender=Case, case=case, action=Action.CREATE, event=event)
+    # the receivers (the insights roll-ups) write in a transaction of their own, after the case has committed
+    case_changed.send(sender=Case, case=case, action=Action.CREATE, event=event)
     return case
 
 
@@ -501,7 +502,7 @@ def _write_new_case(case: Case, event: CaseEvent, *, notify_assignee: bool) -> N
 
 def _insert_new_case_orm(case: Case, event: CaseEvent, *, notify_assignee: bool) -> None:
     """The rows of a new case through the ORM, one statement each; the number once the id is known."""
-    with transaction.atomic(savepoint=False):  # all or nothing, within the intake's transaction
+    with transaction.atomic():
         case.save(force_insert=True)
         case.number = case_number(case.received_at, case.pk)
         Case.objects.filter(pk=case.pk).update(number=case.number)
