@@ -23,7 +23,7 @@ pytestmark = [
 
 
 def test_concurrent_intake_and_transitions_keep_exact_counts(world, new_case):
-    start = threading.Barrier(8)
+    start = threading.Barrier(8, timeout=60)  # a failed task fails the test instead of hanging CI
 
     def work(i):
         try:
