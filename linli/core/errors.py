@@ -41,3 +41,11 @@ class Conflict(DomainError):
 class Unprocessable(DomainError):
     status = 422
     code = "unprocessable"
+
+
+def check_version(obj, version: int | None) -> None:
+    """Optimistic locking (RE-02): refuse an edit made on a version that is no longer the stored one."""
+    if version is not None and int(version) != obj.version:
+        raise Conflict(
+            _("Someone else changed this record meanwhile; reload it and try again."), field="version"
+        )

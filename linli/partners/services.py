@@ -17,7 +17,7 @@ from linli.accounts.choices import Role
 from linli.accounts.models import RoleAssignment
 from linli.cases.models import Case
 from linli.core.audit import audit
-from linli.core.errors import Conflict, InvalidInput, NotAllowed
+from linli.core.errors import InvalidInput, NotAllowed, check_version
 from linli.core.images import clean_photo
 from linli.core.models import Notification
 from linli.core.uploads import CheckedUpload
@@ -50,13 +50,6 @@ ITEM_FIELDS = (
     "is_active",
 )
 AGREEMENT_FIELDS = ("title", "signed_on", "valid_from", "valid_until")
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise Conflict(
-            _("Someone else changed this record meanwhile; reload it and try again."), field="version"
-        )
 
 
 def _require_manager(actor, partner: Partner) -> None:
@@ -151,7 +144,7 @@ def partner_update(*, actor, partner: Partner, version: int | None, request=None
     values = _clean_partner(changes)
     with transaction.atomic():
         partner = _locked(Partner, partner)
-        _check_version(partner, version)
+        check_version(partner, version)
         if "name" in values and _name_taken(partner.community_id, values["name"], exclude_pk=partner.pk):
             raise _name_taken_error()
         changed = [f for f, v in values.items() if getattr(partner, f) != v]
@@ -219,7 +212,7 @@ def contact_update(
     values = _clean_contact(changes)
     with transaction.atomic():
         contact = _locked(PartnerContact, contact)
-        _check_version(contact, version)
+        check_version(contact, version)
         changed = [f for f, v in values.items() if getattr(contact, f) != v]
         for field, value in values.items():
             setattr(contact, field, value)
@@ -332,7 +325,7 @@ def agreement_update(
     values = _clean_agreement(changes)
     with transaction.atomic():
         agreement = _locked(Agreement, agreement)
-        _check_version(agreement, version)
+        check_version(agreement, version)
         merged = {f: values.get(f, getattr(agreement, f)) for f in AGREEMENT_FIELDS}
         _check_agreement_dates(merged)
         if merged["valid_until"] != agreement.valid_until:
@@ -429,7 +422,7 @@ def item_update(*, actor, item: ServiceItem, version: int | None, **changes) -> 
     values = _clean_item(changes)
     with transaction.atomic():
         item = _locked(ServiceItem, item)
-        _check_version(item, version)
+        check_version(item, version)
         audience = values.get("audience", item.audience)
         tag = values.get("tag", item.tag)
         _check_item_audience(audience, tag)

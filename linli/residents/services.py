@@ -17,7 +17,7 @@ from linli.accounts.choices import Role
 from linli.cases.choices import Channel
 from linli.cases.services import case_create, grid_worker
 from linli.core.audit import audit
-from linli.core.errors import Conflict, InvalidInput, NotAllowed
+from linli.core.errors import Conflict, InvalidInput, NotAllowed, check_version
 from linli.core.fields import index_candidates
 from linli.core.validators import (
     id_number_birth_date,
@@ -71,13 +71,6 @@ def _require_handler(actor, household: Household) -> None:
     if not is_handler_here(actor, household):
         raise NotAllowed(
             _("Only the grid's workers and the community's secretary may change this household.")
-        )
-
-
-def _check_version(obj, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise Conflict(
-            _("Someone else changed this record meanwhile; reload it and try again."), field="version"
         )
 
 
@@ -182,7 +175,7 @@ def resident_update(*, actor, resident: Resident, version: int | None, request=N
     """Change a resident's details; a stale ``version`` is refused (two people never overwrite each other)."""
     resident = Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
     _require_handler(actor, resident.household)
-    _check_version(resident, version)
+    check_version(resident, version)
     if resident.anonymised_at:
         raise Conflict(_("This resident's data was deleted on request."))
     unknown = set(changes) - set(RESIDENT_FIELDS)
