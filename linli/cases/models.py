@@ -110,8 +110,9 @@ class Case(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=5000, blank=True)
+    # The org, category and assignee keys need no index of their own: each leads a composite index in Meta.
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"), db_index=False
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -125,6 +126,7 @@ class Case(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("street"),
+        db_index=False,
     )
     community = models.ForeignKey(
         "org.Community",
@@ -133,6 +135,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("community"),
+        db_index=False,
     )
     grid = models.ForeignKey(
         "org.Grid",
@@ -141,6 +144,7 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
         verbose_name=_("grid"),
+        db_index=False,
     )
     building = models.ForeignKey(
         "org.Building",
@@ -189,6 +193,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("assignee"),
+        db_index=False,
     )
 
     # When: deadlines are stored timestamps, recomputable from the category and received_at.

@@ -290,42 +290,61 @@ def facts_from_cases(batch: int = 5000):
 
 
 def build_rollups_from_facts() -> None:
-    """Fill the (emptied) roll-ups from the facts table with one INSERT … SELECT … GROUP BY per kind of row."""
+    """Fill the (emptied) roll-ups from the facts table in five passes over it.
+
+    Each pass groups the facts once at the finest grain its roll-ups need (community × month × category ×
+    channel; grid × month; street × day; street × month × minutes, for each duration), into a temporary table far
+    smaller than the facts; every roll-up and histogram row is then summed from those groupings."""
     rt, ht, ft = Rollup._meta.db_table, Histogram._meta.db_table, CaseFact._meta.db_table
     qn = connection.ops.quote_name
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
     cols = (
         f"level, unit_id, grain, period, dim, {qn('key')}, community_id, street_id, district_id, "
         + ", ".join(COUNTS)
     )
-    statements = []
-    for level in MONTH_TOTAL_LEVELS:
-        unit = UNIT_COLUMN[level]
-        parents = ", ".join(
+
+    def parents(level):
+        return ", ".join(
             f"MAX({p})" if p in PARENTS[level] else "0" for p in ("community_id", "street_id", "district_id")
         )
-        specs = [("m", "month", "''", "''", "")]
-        if level in MONTH_DIM_LEVELS:
-            specs += [
-                ("m", "month", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
-                ("m", "month", "'ch'", "channel", ", channel"),
-            ]
-        if level in DAY_LEVELS:
-            specs.append(("d", "day", "''", "''", ""))
-        for grain, period, dim, key, extra in specs:
-            statements.append(
-                f"INSERT INTO {rt} ({cols}) SELECT '{level}', {unit}, '{grain}', {period}, {dim}, {key}, {parents}, "
-                f"{sums} FROM {ft} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
-            )
-    for level in HISTOGRAM_LEVELS:
+
+    def rollups(source, level, grain, period, dim="''", key="''", extra=""):
         unit = UNIT_COLUMN[level]
-        for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
-            for suffix, bucket in (("h", f"{column} / 60"), ("m", column)):
+        return (
+            f"INSERT INTO {rt} ({cols}) SELECT '{level}', {unit}, '{grain}', {period}, {dim}, {key}, "
+            f"{parents(level)}, {sums} FROM {source} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
+        )
+
+    by_month, by_day, by_minutes = "insights_tmp_month", "insights_tmp_day", "insights_tmp_minutes"
+    statements = [
+        f"CREATE TEMPORARY TABLE {by_month} AS SELECT community_id, street_id, district_id, month, category_id, "
+        f"channel, {sums} FROM {ft} GROUP BY community_id, street_id, district_id, month, category_id, channel",
+        rollups(ft, "g", "m", "month"),
+        f"CREATE TEMPORARY TABLE {by_day} AS SELECT street_id, district_id, day, {sums} FROM {ft} "
+        "GROUP BY street_id, district_id, day",
+    ]
+    for level in MONTH_DIM_LEVELS:
+        statements += [
+            rollups(by_month, level, "m", "month"),
+            rollups(by_month, level, "m", "month", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
+            rollups(by_month, level, "m", "month", "'ch'", "channel", ", channel"),
+        ]
+    statements += [rollups(by_day, level, "d", "day") for level in DAY_LEVELS]
+    for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
+        statements.append(
+            f"CREATE TEMPORARY TABLE {by_minutes} AS SELECT street_id, district_id, month, {column} AS minutes, "
+            f"COUNT(*) AS n FROM {ft} WHERE {column} IS NOT NULL GROUP BY street_id, district_id, month, {column}"
+        )
+        for level in HISTOGRAM_LEVELS:
+            unit = UNIT_COLUMN[level]
+            for suffix, bucket in (("h", "minutes / 60"), ("m", "minutes")):
                 statements.append(
                     f"INSERT INTO {ht} (level, unit_id, kind, month, bucket, n) SELECT '{level}', {unit}, "
-                    f"'{prefix}{suffix}', month, {bucket}, COUNT(*) FROM {ft} WHERE {unit} <> 0 AND {column} IS NOT NULL "
+                    f"'{prefix}{suffix}', month, {bucket}, SUM(n) FROM {by_minutes} WHERE {unit} <> 0 "
                     f"GROUP BY {unit}, month, {bucket}"
                 )
+        statements.append(f"DROP TABLE {by_minutes}")
+    statements += [f"DROP TABLE {by_month}", f"DROP TABLE {by_day}"]
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

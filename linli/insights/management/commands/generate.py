@@ -30,5 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"generated {result['cases']:,} cases and {result['whistles']:,} whistles in {result['grids']:,} grids: "
             f"cases {result['cases_s']} s ({result['cases_per_s']:,} rows/s), facts {result['facts_s']} s, "
-            f"roll-ups {result['rollups_s']} s, total {result['total_s']} s ({result['rows_per_s']:,} rows/s)"
+            f"roll-ups {result['rollups_s']} s, indexes {result['indexes_s']} s, total {result['total_s']} s "
+            f"({result['rows_per_s']:,} rows/s)"
         )
