@@ -21,6 +21,10 @@ COUNTS = (
 )
 
 
+# What overdue-now reads of an open fact besides its keys.
+OVERDUE_COLUMNS = ["awaiting", "response_due_at", "resolution_due_at"]
+
+
 class Level(models.TextChoices):
     GRID = "g", _("Grid")
     COMMUNITY = "c", _("Community")
@@ -67,11 +71,19 @@ class CaseFact(models.Model):
             models.Index(fields=["community_id", "day"], name="insights_fact_comm_day"),
             models.Index(fields=["street_id", "day"], name="insights_fact_street_day"),
             models.Index(fields=["district_id", "day"], name="insights_fact_district_day"),
-            # The open cases, for overdue-now: a small part of the table.
-            models.Index(fields=["community_id", "day"], name="insights_fact_open_comm", condition=Q(open=1)),
-            models.Index(fields=["street_id", "day"], name="insights_fact_open_street", condition=Q(open=1)),
-            models.Index(
-                fields=["district_id", "day"], name="insights_fact_open_district", condition=Q(open=1)
+            # The open cases, for overdue-now: a small part of the table, counted from the index alone.
+            *(
+                models.Index(
+                    fields=[column, "day"],
+                    name=f"insights_fact_open_{short}",
+                    condition=Q(open=1),
+                    include=OVERDUE_COLUMNS,
+                )
+                for column, short in (
+                    ("community_id", "comm"),
+                    ("street_id", "street"),
+                    ("district_id", "district"),
+                )
             ),
         ]
 

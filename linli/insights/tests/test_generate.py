@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from linli.cases.models import Case, Whistle
+from linli.cases.services import case_number
 from linli.insights.models import CaseFact
 from linli.insights.selectors import OrgUnit, unit_kpis
 from linli.org.models import Community, District, Grid, Street
@@ -32,6 +33,8 @@ def _check_generated(n):
     assert {"closed", "resolved", "in_progress", "merged", "rejected"} <= statuses
     assert 0 < Whistle.objects.count() < n * 0.1
     assert Case.objects.filter(number__isnull=False).count() == n
+    for case in Case.objects.order_by("?")[:50]:  # numbered as intake numbers them: local date, id
+        assert case.number == case_number(case.received_at, case.pk)
     generated = snapshot()
     out = StringIO()
     call_command("rollup", "rebuild", stdout=out)  # the Python rules on the same cases: the bulk build agrees
@@ -65,6 +68,7 @@ def test_generate_on_an_empty_database(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and the SQL facts are PostgreSQL's")
-def test_generate_with_copy_on_postgresql(db):
+@pytest.mark.django_db(transaction=True)  # committed, so the parallel finish runs on connections of its own
+def test_generate_with_copy_on_postgresql():
     call_command("generate", "--cases", "20000", "--grids", "300", stdout=StringIO())
     _check_generated(20000)
