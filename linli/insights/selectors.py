@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,9 +157,20 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def _merged(edges) -> list[tuple[date, date]]:
+    """Day ranges with adjacent ones joined (the two edges of a period with no whole month are one range)."""
+    out: list[tuple[date, date]] = []
+    for lo, hi in sorted(edges):
+        if out and lo <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def _edge_q(edges) -> Q:
     q = Q(pk__in=[])
-    for lo, hi in edges:
+    for lo, hi in _merged(edges):
         q |= Q(day__range=(lo, hi))
     return q
 
@@ -247,22 +258,22 @@ def _medians_from_histograms(unit: OrgUnit, start: date, end: date, counts: dict
     months, edges = split_period(start, end)
     ranks = {p: _ranks(n) for p, n in counts.items()}
     hist = Histogram.objects.filter(level=unit.level, unit_id=unit.pk, month__in=months)
-    edge_facts = _facts(unit).filter(_edge_q(edges)) if edges else None
+    # One query per range of edge days, each a scan of the (unit, day) index alone (an OR of ranges is not).
+    edge_facts = [_facts(unit).filter(day__range=r) for r in _merged(edges)]
     hours: dict[str, dict[int, int]] = {p: defaultdict(int) for p in counts}
     if months:
         rows = hist.filter(kind__in=[p + "h" for p in counts]).values("kind", "bucket").annotate(t=Sum("n"))
         for kind, bucket, total in rows.values_list("kind", "bucket", "t"):
             hours[kind[0]][bucket] += total
-    if edge_facts is not None:
-        for p, column in DURATION_COLUMNS.items():
-            if counts.get(p):
-                rows = (
-                    edge_facts.filter(**{f"{column}__isnull": False})
-                    .annotate(b=F(column) / 60)
-                    .values("b")
-                    .annotate(c=Count("pk"))
-                )
-                for bucket, c in rows.values_list("b", "c"):
+    for facts in edge_facts:  # both durations' hours in one pass over the edge days
+        rows = (
+            facts.annotate(rb=F("respond_minutes") / 60, xb=F("resolve_minutes") / 60)
+            .values("rb", "xb")
+            .annotate(c=Count("*"))
+        )
+        for rb, xb, c in rows.values_list("rb", "xb", "c"):
+            for p, bucket in (("r", rb), ("x", xb)):
+                if bucket is not None and p in hours:
                     hours[p][bucket] += c
     located = {p: _locate(hours[p], ranks[p]) for p in counts}
     wanted = {(p, hour) for p in counts for hour, _before in located[p].values()}
@@ -275,18 +286,23 @@ def _medians_from_histograms(unit: OrgUnit, start: date, end: date, counts: dict
             hist.filter(q).values("kind", "bucket").annotate(t=Sum("n")).values_list("kind", "bucket", "t")
         ):
             minutes[(kind[0], bucket // 60)][bucket] += total
-    if wanted and edge_facts is not None:
-        for p, column in DURATION_COLUMNS.items():
-            hours_wanted = [h for (pp, h) in wanted if pp == p]
-            if not hours_wanted:
-                continue
-            q = Q(pk__in=[])
-            for hour in hours_wanted:
-                q |= Q(**{f"{column}__range": (hour * 60, hour * 60 + 59)})
-            for value, c in (
-                edge_facts.filter(q).values(column).annotate(c=Count("pk")).values_list(column, "c")
-            ):
-                minutes[(p, value // 60)][value] += c
+    # And the minutes of just the wanted hours, in one more pass: each duration's minute if it lies in a wanted
+    # hour, else NULL, counted per pair — a few thousand groups at most, however many facts.
+    picks = {}
+    for p, column in DURATION_COLUMNS.items():
+        hours_wanted = sorted(h for pp, h in wanted if pp == p)
+        if hours_wanted:
+            in_hours = [
+                When(**{f"{column}__range": (h * 60, h * 60 + 59)}, then=F(column)) for h in hours_wanted
+            ]
+            picks[f"{p}_minute"] = Case(*in_hours, default=None, output_field=IntegerField())
+    for facts in edge_facts if picks else ():
+        rows = facts.annotate(**picks).values(*picks).annotate(c=Count("*"))
+        for row in rows:
+            for name in picks:
+                value = row[name]
+                if value is not None:
+                    minutes[(name[0], value // 60)][value] += row["c"]
     out = {}
     for p in counts:
         if not ranks[p]:
