@@ -100,7 +100,11 @@ def main() -> None:
             "worst_rollup_p95_ms": worst_p95,
             "city_year_speedup": city_year["speedup"],
             "all_agree": all(r["agree"] for r in rows),
-            "meets_target": worst_p95 < 150 and city_year["speedup"] >= 30 and all(r["agree"] for r in rows),
+            "dashboards_meet_target": worst_p95 < 150
+            and city_year["speedup"] >= 30
+            and all(r["agree"] for r in rows),
+            # the 10-minute target is for 10 million cases; smaller runs scale it down
+            "generator_meets_target": generate_s < 600 * args.cases / 10_000_000,
             "loadavg": list(os.getloadavg()),
         }
     )
