@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -18,6 +19,15 @@ from linli.volunteers.auth import SESSION_KEY
 from linli.volunteers.tests.conftest import vol  # noqa: F401
 
 SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def local_midday():
+    """The tests' clock at noon of today's local date, ticking: many build activities "30 minutes ago" or "3
+    hours ago", and just after local midnight those fell on yesterday, which the occurrences never look at."""
+    noon = datetime.combine(timezone.localdate(), datetime.min.time().replace(hour=12), tzinfo=SH)
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 def local(*args) -> datetime:

@@ -153,7 +153,7 @@ def test_track_shows_the_public_timeline_without_staff_names_or_personal_data(cl
     assert "约下午上门" not in html  # notes are for colleagues
     assert str(world.owner) not in html and "王网格" not in html
     assert "13812345678" not in html and "刘阿姨" not in html
-    assert case.resolution_due_at.strftime("%Y-%m-%d") in html
+    assert timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d") in html
 
 
 def test_codes_are_forgiving_about_case_and_dashes_and_unknown_ones_are_404(client, world):

@@ -14,7 +14,7 @@ from linli.volunteers import services
 from linli.volunteers.certificate import TITLE
 from linli.volunteers.models import Certificate
 
-from .conftest import hours_ago
+from .conftest import at, hours_ago
 
 
 def _text_and_page(content: bytes):
@@ -63,7 +63,7 @@ def served(vol, world):
     services.service_record_correct(
         record=record, actor=world.secretary, hours_delta="-0.5", reason="核对签到"
     )
-    start, end = hours_ago(24, 2)
+    start, end = at(timezone.localdate() - timedelta(days=1))  # yesterday, local time, at any hour of today
     services.service_record_create(
         volunteer=vol.li,
         content="楼道清理",
