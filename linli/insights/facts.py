@@ -289,12 +289,17 @@ def facts_from_cases(batch: int = 5000):
         yield fact_of(row, whistled=row["id"] in whistled)
 
 
-def build_rollups_from_facts() -> None:
-    """Fill the (emptied) roll-ups from the facts table in five passes over it.
+PASS_ORDER = ("histograms_x", "rollups_month", "rollups_grid", "histograms_r", "rollups_day")
+
+
+def rollup_passes() -> list[tuple[str, list[str]]]:
+    """The statements that fill the (emptied) roll-ups from the facts table, as named passes over it.
 
     Each pass groups the facts once at the finest grain its roll-ups need (community × month × category ×
-    channel; grid × month; street × day; street × month × minutes, for each duration), into a temporary table far
-    smaller than the facts; every roll-up and histogram row is then summed from those groupings."""
+    channel; grid × month; street × day; street × month × minutes, for each duration) into a temporary table far
+    smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it.  A pass writes
+    only its own rows and reads only the facts, so passes may run in any order or at once, on connections of
+    their own (the generator does)."""
     rt, ht, ft = Rollup._meta.db_table, Histogram._meta.db_table, CaseFact._meta.db_table
     qn = connection.ops.quote_name
     sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
@@ -316,25 +321,33 @@ def build_rollups_from_facts() -> None:
         )
 
     by_month, by_day, by_minutes = "insights_tmp_month", "insights_tmp_day", "insights_tmp_minutes"
-    statements = [
+    month = [
         f"CREATE TEMPORARY TABLE {by_month} AS SELECT community_id, street_id, district_id, month, category_id, "
-        f"channel, {sums} FROM {ft} GROUP BY community_id, street_id, district_id, month, category_id, channel",
-        rollups(ft, "g", "m", "month"),
-        f"CREATE TEMPORARY TABLE {by_day} AS SELECT street_id, district_id, day, {sums} FROM {ft} "
-        "GROUP BY street_id, district_id, day",
+        f"channel, {sums} FROM {ft} GROUP BY community_id, street_id, district_id, month, category_id, channel"
     ]
     for level in MONTH_DIM_LEVELS:
-        statements += [
+        month += [
             rollups(by_month, level, "m", "month"),
             rollups(by_month, level, "m", "month", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
             rollups(by_month, level, "m", "month", "'ch'", "channel", ", channel"),
         ]
-    statements += [rollups(by_day, level, "d", "day") for level in DAY_LEVELS]
-    for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
-        statements.append(
+    month.append(f"DROP TABLE {by_month}")
+    day = [
+        f"CREATE TEMPORARY TABLE {by_day} AS SELECT street_id, district_id, day, {sums} FROM {ft} "
+        "GROUP BY street_id, district_id, day",
+        *(rollups(by_day, level, "d", "day") for level in DAY_LEVELS),
+        f"DROP TABLE {by_day}",
+    ]
+    passes = [
+        ("rollups_month", month),
+        ("rollups_grid", [rollups(ft, "g", "m", "month")]),
+        ("rollups_day", day),
+    ]
+    for prefix, column in (("x", "resolve_minutes"), ("r", "respond_minutes")):
+        statements = [
             f"CREATE TEMPORARY TABLE {by_minutes} AS SELECT street_id, district_id, month, {column} AS minutes, "
             f"COUNT(*) AS n FROM {ft} WHERE {column} IS NOT NULL GROUP BY street_id, district_id, month, {column}"
-        )
+        ]
         for level in HISTOGRAM_LEVELS:
             unit = UNIT_COLUMN[level]
             for suffix, bucket in (("h", "minutes / 60"), ("m", "minutes")):
@@ -344,10 +357,17 @@ def build_rollups_from_facts() -> None:
                     f"GROUP BY {unit}, month, {bucket}"
                 )
         statements.append(f"DROP TABLE {by_minutes}")
-    statements += [f"DROP TABLE {by_month}", f"DROP TABLE {by_day}"]
+        passes.append((f"histograms_{prefix}", statements))
+    # The largest first, for the generator's two connections.
+    return sorted(passes, key=lambda p: PASS_ORDER.index(p[0]))
+
+
+def build_rollups_from_facts() -> None:
+    """Fill the (emptied) roll-ups from the facts table, one pass after the other on this connection."""
     with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        for _name, statements in rollup_passes():
+            for sql in statements:
+                cursor.execute(sql)
 
 
 def rebuild(batch: int = 5000) -> dict:

@@ -3,16 +3,18 @@ and the roll-ups built in bulk.  Never for a database with real cases.
 
 Numbers are drawn with numpy in chunks, written to two UNLOGGED staging tables of numbers only (PostgreSQL: one
 binary COPY per chunk, laid out by numpy; SQLite: executemany), then moved into the real tables with one
-INSERT … SELECT each, which also derives the number, the texts, the timestamps and (PostgreSQL) the case facts in
-SQL.  The whole load is one transaction, with the tables' secondary indexes dropped and built again at the end.  Deadlines are
-approximate (resolution working days counted as 7/5 calendar days): the figures need stored deadlines, not the
+INSERT … SELECT each, which also derives the number, the texts and the timestamps in SQL.  The load is one
+transaction, with the tables' secondary indexes dropped; the facts, roll-ups and indexes are built afterwards on two
+connections (run_jobs).  Deadlines are approximate (resolution working days counted as 7/5 calendar days): the figures need stored deadlines, not the
 holiday calendar.  No timeline entries are written."""
 
 from __future__ import annotations
 
 import math
 import struct
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -471,13 +473,13 @@ def facts_sql() -> str:
 SUSPENDED_MODELS = (Case, Whistle, CaseFact, Rollup, Histogram)
 
 
-def _suspend_indexes(cursor, models) -> list[tuple[str, str]]:
-    """Drop the secondary indexes and unique constraints of the models' tables; returns (table, statement) pairs
-    that put them back.  Building an index once over the loaded rows is many times faster than keeping 22 of them
+def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
+    """Drop the secondary indexes and unique constraints of the models' tables; returns the (table, CREATE INDEX)
+    pairs that build them again, and the ALTER TABLEs that then make the unique ones constraints again.  Building an index once over the loaded rows is many times faster than keeping 22 of them
     up to date row by row, which is where a load into cases_case spent its time.  Primary keys stay, and so does
     any index a foreign key relies on.  Run in the load's transaction: if the load fails, the drops roll back."""
     if connection.vendor != "postgresql":
-        return []
+        return [], []
     cursor.execute(
         """SELECT ci.relname, pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text, con.conname,
         pg_get_constraintdef(con.oid)
@@ -497,15 +499,12 @@ def _suspend_indexes(cursor, models) -> list[tuple[str, str]]:
             # constraint alone would lock the table against the facts' long read of it.
             options = constraint_def[constraint_def.index(")") + 1 :].strip()  # DEFERRABLE …, if any
             attach.append(
-                (
-                    table,
-                    f"ALTER TABLE {table} ADD CONSTRAINT {qn(constraint)} UNIQUE USING INDEX {qn(index)} {options}",
-                )
+                f"ALTER TABLE {table} ADD CONSTRAINT {qn(constraint)} UNIQUE USING INDEX {qn(index)} {options}"
             )
         else:
             cursor.execute(f"DROP INDEX {qn(index)}")
         indexes.append((table, index_def))
-    return indexes + attach
+    return indexes, attach
 
 
 def _tune_for_bulk(cursor) -> None:
@@ -515,7 +514,8 @@ def _tune_for_bulk(cursor) -> None:
         cursor.execute("SET maintenance_work_mem = '1GB'")
 
 
-def _build_facts_and_rollups() -> None:
+def _facts_job() -> None:
+    """Every case's fact, the roll-ups emptied (their passes fill them afterwards)."""
     with transaction.atomic(), connection.cursor() as cursor:
         _tune_for_bulk(cursor)
         Histogram.objects.all().delete()
@@ -525,41 +525,95 @@ def _build_facts_and_rollups() -> None:
             cursor.execute(facts_sql())
         else:
             CaseFact.objects.bulk_create((CaseFact(**f) for f in facts.facts_from_cases()), batch_size=5000)
-        facts.build_rollups_from_facts()
 
 
-def _execute(statements) -> None:
-    with connection.cursor() as cursor:
-        _tune_for_bulk(cursor)
-        for statement in statements:
-            cursor.execute(statement)
+def _statements_job(statements) -> Callable[[], None]:
+    def job():
+        with transaction.atomic(), connection.cursor() as cursor:
+            _tune_for_bulk(cursor)
+            for statement in statements:
+                cursor.execute(statement)
+
+    return job
 
 
-def _in_parallel(jobs: dict) -> dict[str, float]:
-    """Run the jobs (name → callable), each on a connection of its own on PostgreSQL, so both cores work: the
-    cases' indexes are built while the facts and roll-ups are computed.  Returns each job's seconds.
+@dataclass
+class Job:
+    name: str
+    run: Callable[[], None]
+    after: tuple[str, ...] = ()
 
-    Inside a caller's transaction (a test's), or on SQLite, they run one after the other on this connection."""
-    took = {}
-    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
 
-    def run(name, job):
+def run_jobs(jobs: list[Job], workers: int = 2) -> dict[str, float]:
+    """Run the jobs, each once every job it comes after is done; returns each job's seconds.
+
+    On PostgreSQL, outside a caller's transaction, `workers` threads each take the first ready job in list order
+    (so put the long chains first), each on a connection of its own: both cores work until the list is done.
+    Inside a caller's transaction (a test's), or on SQLite, the jobs run one after the other in list order on this
+    connection, which must then list every job after the jobs it comes after.  The first failure stops the
+    workers taking more jobs and is raised."""
+    took: dict[str, float] = {}
+
+    def timed(job):
         started = time.perf_counter()
-        try:
-            job()
-        finally:
-            if parallel:
-                connection.close()  # this thread's own connection
-        took[name] = round(time.perf_counter() - started, 2)
+        job.run()
+        took[job.name] = round(time.perf_counter() - started, 2)
 
-    if not parallel:
-        for name, job in jobs.items():
-            run(name, job)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        for job in jobs:
+            assert all(name in took for name in job.after), f"{job.name} is listed before what it comes after"
+            timed(job)
         return took
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        for future in [pool.submit(run, name, job) for name, job in jobs.items()]:
-            future.result()
+    pending = list(jobs)
+    failures: list[BaseException] = []
+    ready = threading.Condition()
+
+    def worker():
+        try:
+            while True:
+                with ready:
+                    while True:
+                        if failures or not pending:
+                            return
+                        job = next((j for j in pending if all(n in took for n in j.after)), None)
+                        if job is not None:
+                            pending.remove(job)
+                            break
+                        ready.wait()
+                try:
+                    timed(job)
+                except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+                    failures.append(error)
+                with ready:
+                    ready.notify_all()
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker, name=f"generate-{i}") for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
     return took
+
+
+def finish_jobs(indexes: list[tuple[str, str]]) -> list[Job]:
+    """The work after the load: the facts, the roll-up passes over them, and every suspended index, each index
+    once its table is written; longest chain first (facts → passes → the roll-ups' indexes)."""
+    fact_table, rollup_table, hist_table = (m._meta.db_table for m in (CaseFact, Rollup, Histogram))
+    passes = facts.rollup_passes()
+    writers = {
+        rollup_table: tuple(name for name, _s in passes if name.startswith("rollups_")),
+        hist_table: tuple(name for name, _s in passes if name.startswith("histograms_")),
+        fact_table: ("facts",),
+    }
+    jobs = [Job("facts", _facts_job)]
+    jobs += [Job(name, _statements_job(statements), after=("facts",)) for name, statements in passes]
+    for i, (table, sql) in enumerate(sorted(indexes, key=lambda ts: ts[0] not in writers)):
+        jobs.append(Job(f"index {i}", _statements_job([sql]), after=writers.get(table, ())))
+    return jobs
 
 
 def generate(
@@ -568,9 +622,9 @@ def generate(
     """Create the synthetic history, then its indexes, facts and roll-ups; returns timings and rows per second.
 
     The cases and whistles load in one transaction, with the tables' secondary indexes dropped.  After it commits,
-    two connections finish in parallel: one builds the cases' and whistles' indexes, the other the facts and
-    roll-ups (one transaction) and then their indexes.  If that second part fails, the database holds the cases
-    without all their indexes or roll-ups: drop it (it is a benchmark database) and run again."""
+    two connections share the rest (run_jobs): the facts, the roll-up passes over them, and every index.  Each of
+    those commits on its own, so if one fails the database holds the cases without all their indexes or roll-ups:
+    drop it (it is a benchmark database) and run again."""
     if real_cases_exist() and not yes:
         raise Conflict(
             "The database already holds cases: pass --yes to add synthetic ones anyway.", code="not_empty"
@@ -591,7 +645,7 @@ def generate(
         first = _reserve_ids(Case, cases)
         now_s = int(timezone.now().timestamp())
         _skip_foreign_key_triggers(cursor)
-        restore = _suspend_indexes(cursor, SUSPENDED_MODELS)
+        indexes, constraints = _suspend_indexes(cursor, SUSPENDED_MODELS)
         t1 = time.perf_counter()
         written = whistles = 0
         _create_stages(cursor)
@@ -625,21 +679,13 @@ def generate(
                 [Case._meta.db_table],
             )
     t_cases = time.perf_counter() - t1
-    case_tables = {Case._meta.db_table, Whistle._meta.db_table}
-    case_indexes = [sql for table, sql in restore if table in case_tables]
-    figure_indexes = [sql for table, sql in restore if table not in case_tables]
     t2 = time.perf_counter()
-    took: dict[str, float] = {}
-
-    def figures():
-        started = time.perf_counter()
-        _build_facts_and_rollups()
-        took["facts_and_rollups"] = round(time.perf_counter() - started, 2)
-        _execute(figure_indexes)
-
-    took.update(_in_parallel({"case_indexes": lambda: _execute(case_indexes), "figures": figures}))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    took = run_jobs(finish_jobs(indexes))
+    with connection.cursor() as cursor:
+        # The unique indexes become constraints again now that no job reads the tables (a moment's lock each).
+        for sql in constraints:
+            cursor.execute(sql)
+        if connection.vendor == "postgresql":
             for model in SUSPENDED_MODELS:
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     t_finish = time.perf_counter() - t2
@@ -650,10 +696,11 @@ def generate(
         "grids": grids,
         "tree_s": round(t_tree, 2),
         "cases_s": round(t_cases, 2),
-        "case_indexes_s": took["case_indexes"],
-        "facts_rollups_s": took["facts_and_rollups"],
-        "figures_s": took["figures"],
         "finish_s": round(t_finish, 2),
+        "facts_s": took["facts"],
+        "passes_s": round(sum(v for k, v in took.items() if k.startswith(("rollups_", "histograms_"))), 2),
+        "indexes_s": round(sum(v for k, v in took.items() if k.startswith("index ")), 2),
+        "busy_s": round(sum(took.values()), 2),
         "total_s": round(total, 2),
         "cases_per_s": round(cases / t_cases) if t_cases else None,
         "rows_per_s": round(cases / total) if total else None,

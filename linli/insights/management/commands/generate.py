@@ -29,7 +29,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(
             f"generated {result['cases']:,} cases and {result['whistles']:,} whistles in {result['grids']:,} grids: "
-            f"cases {result['cases_s']} s ({result['cases_per_s']:,} rows/s); then in parallel: the cases' indexes "
-            f"{result['case_indexes_s']} s | facts and roll-ups {result['facts_rollups_s']} s + their indexes "
-            f"= {result['figures_s']} s; total {result['total_s']} s ({result['rows_per_s']:,} rows/s)"
+            f"cases {result['cases_s']} s ({result['cases_per_s']:,} rows/s); then on two connections "
+            f"{result['finish_s']} s: facts {result['facts_s']} s, roll-up passes {result['passes_s']} s, indexes "
+            f"{result['indexes_s']} s ({result['busy_s']} s of work); total {result['total_s']} s "
+            f"({result['rows_per_s']:,} rows/s)"
         )
