@@ -22,8 +22,8 @@ class RollupAdmin(ReadOnlyAdmin):
 
 @admin.register(Histogram)
 class HistogramAdmin(ReadOnlyAdmin):
-    list_display = ("level", "unit_id", "month", "kind", "bucket", "n")
-    list_filter = ("level", "kind")
+    list_display = ("level", "unit_id", "grain", "period", "kind", "bucket", "n")
+    list_filter = ("level", "grain", "kind")
 
 
 @admin.register(ReportRequest)

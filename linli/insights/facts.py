@@ -23,6 +23,8 @@ MONTH_TOTAL_LEVELS = ("g", "c", "s", "d")
 MONTH_DIM_LEVELS = ("c", "s", "d")
 DAY_LEVELS = ("s", "d")
 HISTOGRAM_LEVELS = ("s", "d")
+# A district's partial months would otherwise be read from its facts: hundreds of thousands a month in a big city.
+DAY_HISTOGRAM_LEVELS = ("d",)
 PARENTS = {
     "g": ("community_id", "street_id", "district_id"),
     "c": ("community_id", "street_id", "district_id"),
@@ -152,16 +154,19 @@ def _rollup_keys(fact: dict):
 
 
 def _histogram_keys(fact: dict):
+    """Every histogram row a fact is counted in: (level, unit, kind, grain, period, bucket)."""
     for level in HISTOGRAM_LEVELS:
         unit = fact[UNIT_COLUMN[level]]
         if not unit:
             continue
+        grains = [("m", fact["month"])] + ([("d", fact["day"])] if level in DAY_HISTOGRAM_LEVELS else [])
         for prefix, column in (("r", "respond_minutes"), ("x", "resolve_minutes")):
             minutes = fact[column]
             if minutes is None:
                 continue
-            yield (level, unit, prefix + "h", fact["month"], minutes // 60)
-            yield (level, unit, prefix + "m", fact["month"], minutes)
+            for grain, period in grains:
+                yield (level, unit, prefix + "h", grain, period, minutes // 60)
+                yield (level, unit, prefix + "m", grain, period, minutes)
 
 
 def apply_change(old: dict | None, new: dict | None) -> None:
@@ -232,12 +237,12 @@ def _upsert_rollups(rows) -> None:
 def _upsert_histograms(rows) -> None:
     table = Histogram._meta.db_table
     params: list = []
-    for (level, unit, kind, month, bucket), n in rows:
-        params += [level, unit, kind, connection.ops.adapt_datefield_value(month), bucket, n]
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    for (level, unit, kind, grain, period, bucket), n in rows:
+        params += [level, unit, kind, grain, connection.ops.adapt_datefield_value(period), bucket, n]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     sql = (
-        f"INSERT INTO {table} (level, unit_id, kind, month, bucket, n) VALUES {values} "
-        f"ON CONFLICT (level, unit_id, kind, month, bucket) DO UPDATE SET n = {table}.n + excluded.n"
+        f"INSERT INTO {table} (level, unit_id, kind, grain, period, bucket, n) VALUES {values} "
+        f"ON CONFLICT (level, unit_id, kind, grain, period, bucket) DO UPDATE SET n = {table}.n + excluded.n"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -289,7 +294,15 @@ def facts_from_cases(batch: int = 5000):
         yield fact_of(row, whistled=row["id"] in whistled)
 
 
-PASS_ORDER = ("histograms_x", "rollups_month", "rollups_grid", "histograms_r", "rollups_day")
+PASS_ORDER = (
+    "histograms_x",
+    "rollups_month",
+    "histograms_x_day",
+    "rollups_grid",
+    "histograms_r",
+    "histograms_r_day",
+    "rollups_day",
+)
 
 
 def rollup_passes() -> list[tuple[str, list[str]]]:
@@ -297,7 +310,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
 
     Each pass groups the facts once at the finest grain its roll-ups need (community × month × category ×
     channel; grid × month; street × day; street × month × minutes, for each duration) into a temporary table far
-    smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it.  A pass writes
+    smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it; the districts'
+    day histograms are grouped from the facts directly.  A pass writes
     only its own rows and reads only the facts, so passes may run in any order or at once, on connections of
     their own (the generator does)."""
     rt, ht, ft = Rollup._meta.db_table, Histogram._meta.db_table, CaseFact._meta.db_table
@@ -319,6 +333,17 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
             f"INSERT INTO {rt} ({cols}) SELECT '{level}', {unit}, '{grain}', {period}, {dim}, {key}, "
             f"{parents(level)}, {sums} FROM {source} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
         )
+
+    def histograms(source, level, prefix, grain, period, minutes, n, where=""):
+        """The hour and the minute rows of one duration, level and grain."""
+        unit = UNIT_COLUMN[level]
+        where = f"{unit} <> 0" + (f" AND {where}" if where else "")
+        return [
+            f"INSERT INTO {ht} (level, unit_id, kind, grain, period, bucket, n) SELECT '{level}', {unit}, "
+            f"'{prefix}{suffix}', '{grain}', {period}, {bucket}, {n} FROM {source} WHERE {where} "
+            f"GROUP BY {unit}, {period}, {bucket}"
+            for suffix, bucket in (("h", f"{minutes} / 60"), ("m", minutes))
+        ]
 
     by_month, by_day, by_minutes = "insights_tmp_month", "insights_tmp_day", "insights_tmp_minutes"
     month = [
@@ -349,15 +374,21 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
             f"COUNT(*) AS n FROM {ft} WHERE {column} IS NOT NULL GROUP BY street_id, district_id, month, {column}"
         ]
         for level in HISTOGRAM_LEVELS:
-            unit = UNIT_COLUMN[level]
-            for suffix, bucket in (("h", "minutes / 60"), ("m", "minutes")):
-                statements.append(
-                    f"INSERT INTO {ht} (level, unit_id, kind, month, bucket, n) SELECT '{level}', {unit}, "
-                    f"'{prefix}{suffix}', month, {bucket}, SUM(n) FROM {by_minutes} WHERE {unit} <> 0 "
-                    f"GROUP BY {unit}, month, {bucket}"
-                )
+            statements += histograms(by_minutes, level, prefix, "m", "month", "minutes", "SUM(n)")
         statements.append(f"DROP TABLE {by_minutes}")
         passes.append((f"histograms_{prefix}", statements))
+        passes.append(
+            (
+                f"histograms_{prefix}_day",
+                [
+                    sql
+                    for level in DAY_HISTOGRAM_LEVELS
+                    for sql in histograms(
+                        ft, level, prefix, "d", "day", column, "COUNT(*)", f"{column} IS NOT NULL"
+                    )
+                ],
+            )
+        )
     # The largest first, for the generator's two connections.
     return sorted(passes, key=lambda p: PASS_ORDER.index(p[0]))
 

@@ -497,7 +497,8 @@ def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {qn(constraint)}")
             # The index first (it locks out writers only), then the constraint takes it over in a moment: the
             # constraint alone would lock the table against the facts' long read of it.
-            options = constraint_def[constraint_def.index(")") + 1 :].strip()  # DEFERRABLE …, if any
+            # DEFERRABLE …, if any (the columns and INCLUDE are the index's)
+            options = constraint_def[constraint_def.rindex(")") + 1 :].strip()
             attach.append(
                 f"ALTER TABLE {table} ADD CONSTRAINT {qn(constraint)} UNIQUE USING INDEX {qn(index)} {options}"
             )
@@ -550,8 +551,12 @@ def run_jobs(jobs: list[Job], workers: int = 2) -> dict[str, float]:
     On PostgreSQL, outside a caller's transaction, `workers` threads each take the first ready job in list order
     (so put the long chains first), each on a connection of its own: both cores work until the list is done.
     Inside a caller's transaction (a test's), or on SQLite, the jobs run one after the other in list order on this
-    connection, which must then list every job after the jobs it comes after.  The first failure stops the
-    workers taking more jobs and is raised."""
+    connection.  Either way a job must be listed after the jobs it comes after (ValueError).  The first failure
+    stops the workers taking more jobs and is raised."""
+    names = [job.name for job in jobs]
+    for i, job in enumerate(jobs):
+        if not set(job.after) <= set(names[:i]):
+            raise ValueError(f"{job.name} must be listed after the jobs it comes after: {job.after}")
     took: dict[str, float] = {}
 
     def timed(job):
@@ -561,7 +566,6 @@ def run_jobs(jobs: list[Job], workers: int = 2) -> dict[str, float]:
 
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         for job in jobs:
-            assert all(name in took for name in job.after), f"{job.name} is listed before what it comes after"
             timed(job)
         return took
     pending = list(jobs)

@@ -143,12 +143,36 @@ class Rollup(models.Model):
         return f"{self.level}:{self.unit_id} {self.grain} {self.period} {self.dim} {self.key}"
 
 
+class CoveringUniqueConstraint(models.UniqueConstraint):
+    """A unique key with INCLUDE columns where the database has covering indexes (PostgreSQL), and the same key
+    without them elsewhere (SQLite) — Django would create none there, and ON CONFLICT needs the key."""
+
+    def _here(self, schema_editor):
+        if schema_editor.connection.features.supports_covering_indexes:
+            return super()
+        return models.UniqueConstraint(fields=self.fields, name=self.name)
+
+    def constraint_sql(self, model, schema_editor):
+        return self._here(schema_editor).constraint_sql(model, schema_editor)
+
+    def create_sql(self, model, schema_editor):
+        return self._here(schema_editor).create_sql(model, schema_editor)
+
+    def remove_sql(self, model, schema_editor):
+        return self._here(schema_editor).remove_sql(model, schema_editor)
+
+    def check(self, model, connection):
+        return [e for e in super().check(model, connection) if e.id != "models.W039"]  # handled above
+
+
 class Histogram(models.Model):
-    """How many cases of a street or district and month took each hour / each minute to respond or resolve."""
+    """How many cases of a street or district and month took each hour / each minute to respond or resolve; a
+    district's also per day, so its partial months are read from here too and never from its many facts."""
 
     level = models.CharField(max_length=1, choices=Level.choices)
     unit_id = models.IntegerField()
-    month = models.DateField()
+    grain = models.CharField(max_length=1, default="m")  # "m" month (period = first day), "d" day
+    period = models.DateField()
     # "rh"/"rm": response time by whole hour / whole minute; "xh"/"xm": the same for resolution.
     kind = models.CharField(max_length=2)
     bucket = models.IntegerField()
@@ -158,13 +182,16 @@ class Histogram(models.Model):
         verbose_name = _("duration histogram")
         verbose_name_plural = _("duration histograms")
         constraints = [
-            models.UniqueConstraint(
-                fields=["level", "unit_id", "kind", "month", "bucket"], name="insights_hist_key"
+            # n in the index: the medians sum histogram rows from the index alone.
+            CoveringUniqueConstraint(
+                fields=["level", "unit_id", "kind", "grain", "period", "bucket"],
+                name="insights_hist_key",
+                include=["n"],
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.level}:{self.unit_id} {self.month} {self.kind} {self.bucket}"
+        return f"{self.level}:{self.unit_id} {self.grain} {self.period} {self.kind} {self.bucket}"
 
 
 from .report_models import ReportKind, ReportRequest, ReportStatus  # noqa: E402,F401

@@ -17,7 +17,7 @@ from linli.cases.models import Category, Whistle
 from linli.org.models import Community, District, Grid, Street
 
 from .definitions import DEFINITIONS_VERSION
-from .facts import LOCAL, UNIT_COLUMN
+from .facts import DAY_HISTOGRAM_LEVELS, LOCAL, UNIT_COLUMN
 from .models import COUNTS, CaseFact, Histogram, Rollup
 
 LEVEL_NAMES = {"grid": "g", "community": "c", "street": "s", "district": "d"}
@@ -252,17 +252,31 @@ def _locate(counts: dict[int, int], ranks: list[int]) -> dict[int, tuple[int, in
 DURATION_COLUMNS = {"r": "respond_minutes", "x": "resolve_minutes"}
 
 
+def _days(ranges) -> list[date]:
+    return [lo + timedelta(days=i) for lo, hi in ranges for i in range((hi - lo).days + 1)]
+
+
 def _medians_from_histograms(unit: OrgUnit, start: date, end: date, counts: dict[str, int]) -> dict:
     """Exact medians of both durations: the hour histograms find the hour of the middle ranks, the minute
-    histograms of just those hours give the values; partial months at the edges come from the facts."""
+    histograms of just those hours give the values.  Whole months come from the month histograms, the days of
+    partial months from the day histograms where the level keeps them (a district's), else from the facts."""
     months, edges = split_period(start, end)
     ranks = {p: _ranks(n) for p, n in counts.items()}
-    hist = Histogram.objects.filter(level=unit.level, unit_id=unit.pk, month__in=months)
-    # One query per range of edge days, each a scan of the (unit, day) index alone (an OR of ranges is not).
-    edge_facts = [_facts(unit).filter(day__range=r) for r in _merged(edges)]
+    unit_hist = Histogram.objects.filter(level=unit.level, unit_id=unit.pk)
+    # (grain, periods) of the histograms read; each query names one grain, so it is a scan of the unique key.
+    grains = [("m", months)] if months else []
+    edge_facts = []
+    if unit.level in DAY_HISTOGRAM_LEVELS:
+        grains += [("d", _days(edges))] if edges else []
+    else:  # one query per range of edge days, each a scan of the (unit, day) index alone (an OR of ranges is not)
+        edge_facts = [_facts(unit).filter(day__range=r) for r in _merged(edges)]
     hours: dict[str, dict[int, int]] = {p: defaultdict(int) for p in counts}
-    if months:
-        rows = hist.filter(kind__in=[p + "h" for p in counts]).values("kind", "bucket").annotate(t=Sum("n"))
+    for grain, periods in grains:
+        rows = (
+            unit_hist.filter(kind__in=[p + "h" for p in counts], grain=grain, period__in=periods)
+            .values("kind", "bucket")
+            .annotate(t=Sum("n"))
+        )
         for kind, bucket, total in rows.values_list("kind", "bucket", "t"):
             hours[kind[0]][bucket] += total
     for facts in edge_facts:  # both durations' hours in one pass over the edge days
@@ -278,13 +292,12 @@ def _medians_from_histograms(unit: OrgUnit, start: date, end: date, counts: dict
     located = {p: _locate(hours[p], ranks[p]) for p in counts}
     wanted = {(p, hour) for p in counts for hour, _before in located[p].values()}
     minutes: dict[tuple[str, int], dict[int, int]] = {key: defaultdict(int) for key in wanted}
-    if wanted and months:
-        q = Q(pk__in=[])
-        for p, hour in wanted:
-            q |= Q(kind=p + "m", bucket__range=(hour * 60, hour * 60 + 59))
-        for kind, bucket, total in (
-            hist.filter(q).values("kind", "bucket").annotate(t=Sum("n")).values_list("kind", "bucket", "t")
-        ):
+    in_wanted = Q(pk__in=[])
+    for p, hour in wanted:
+        in_wanted |= Q(kind=p + "m", bucket__range=(hour * 60, hour * 60 + 59))
+    for grain, periods in grains if wanted else ():
+        rows = unit_hist.filter(in_wanted, grain=grain, period__in=periods).values("kind", "bucket")
+        for kind, bucket, total in rows.annotate(t=Sum("n")).values_list("kind", "bucket", "t"):
             minutes[(kind[0], bucket // 60)][bucket] += total
     # And the minutes of just the wanted hours, in one more pass: each duration's minute if it lies in a wanted
     # hour, else NULL, counted per pair — a few thousand groups at most, however many facts.

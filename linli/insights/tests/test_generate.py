@@ -1,5 +1,6 @@
 """`linli generate` on a small N: realistic rows, roll-ups built in bulk that equal a rebuild and direct figures."""
 
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from linli.cases.models import Case, Whistle
 from linli.cases.services import case_number
+from linli.insights.generate import Job, run_jobs
 from linli.insights.models import CaseFact
 from linli.insights.selectors import OrgUnit, unit_kpis
 from linli.org.models import Community, District, Grid, Street
@@ -72,3 +74,41 @@ def test_generate_on_an_empty_database(db):
 def test_generate_with_copy_on_postgresql():
     call_command("generate", "--cases", "20000", "--grids", "300", stdout=StringIO())
     _check_generated(20000)
+
+
+def test_jobs_must_be_listed_after_what_they_come_after():
+    with pytest.raises(ValueError):
+        run_jobs([Job("rollups", lambda: None, after=("facts",)), Job("facts", lambda: None)])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs the jobs one after the other")
+@pytest.mark.django_db(transaction=True)  # outside a transaction, so the jobs run on two connections
+def test_two_connections_share_the_jobs_and_keep_their_order():
+    events = []
+
+    def job(name, seconds=0.0, fail=False):
+        def run():
+            events.append((name, "start", time.monotonic()))
+            time.sleep(seconds)
+            if fail:
+                raise RuntimeError(name)
+            events.append((name, "end", time.monotonic()))
+
+        return run
+
+    took = run_jobs(
+        [
+            Job("facts", job("facts", 0.4)),
+            Job("passes", job("passes"), after=("facts",)),
+            Job("case index", job("case index", 0.1)),
+        ]
+    )
+    at = {(name, what): t for name, what, t in events}
+    assert set(took) == {"facts", "passes", "case index"}
+    assert at[("passes", "start")] >= at[("facts", "end")]  # after what it comes after
+    assert at[("case index", "start")] < at[("facts", "end")]  # while the facts were still being written
+
+    events.clear()
+    with pytest.raises(RuntimeError, match="broken"):
+        run_jobs([Job("broken", job("broken", fail=True)), Job("later", job("later"), after=("broken",))])
+    assert [name for name, _what, _t in events] == ["broken"]  # nothing after the failure

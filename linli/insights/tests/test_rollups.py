@@ -27,8 +27,8 @@ def snapshot():
         if any(r[c] for c in COUNTS)
     }
     hist = {
-        (h["level"], h["unit_id"], h["kind"], str(h["month"]), h["bucket"]): h["n"]
-        for h in Histogram.objects.values("level", "unit_id", "kind", "month", "bucket", "n")
+        (h["level"], h["unit_id"], h["kind"], h["grain"], str(h["period"]), h["bucket"]): h["n"]
+        for h in Histogram.objects.values("level", "unit_id", "kind", "grain", "period", "bucket", "n")
         if h["n"]
     }
     fact_rows = {f["case_id"]: f for f in CaseFact.objects.values()}
