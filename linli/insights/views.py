@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -112,7 +111,7 @@ def _five_linkages(community_ids, start, end) -> list[tuple[str, object]]:
     lo, hi = selectors.local_bounds(start, end)
     activities = activity_figures(ids, lo, hi)
     charity = charity_figures(ids, start, end)
-    hours = sum((hours_total(community=pk, start=start, end=end) for pk in ids), Decimal("0"))
+    hours = hours_total(communities=ids, start=start, end=end)
     return [
         (_("Volunteer hours (confirmed)"), hours),
         (_("Activity sessions held"), activities["occurrences_held"]),
@@ -139,8 +138,9 @@ def _community_ids(unit) -> list[int]:
 MAP_GRID_LIMIT = 1500
 
 
-def _map_grids(unit, by_grid: dict[str, dict]) -> list[dict]:
-    """The unit's grids with their boundaries and their figures, for the density map (small units only)."""
+def _map_grids(unit, start, end, figures, by_grid: dict | None = None) -> list[dict] | None:
+    """The unit's grids with their boundaries and their figures, for the density map; None for a unit with more
+    grids than a map can show (a district of a big city), whose figures per grid are then not computed at all."""
     if unit.level == "g":
         grids = Grid.objects.filter(pk=unit.pk)
     elif unit.level == "c":
@@ -149,9 +149,19 @@ def _map_grids(unit, by_grid: dict[str, dict]) -> list[dict]:
         grids = Grid.objects.filter(community__street_id=unit.pk)
     else:
         grids = Grid.objects.filter(community__street__district_id=unit.pk)
-    grids = grids.exclude(geometry=None).order_by("code")[: MAP_GRID_LIMIT + 1]
+    rows = list(
+        grids.exclude(geometry=None)
+        .order_by("code")
+        .values_list("pk", "name", "geometry")[: MAP_GRID_LIMIT + 1]
+    )
+    if len(rows) > MAP_GRID_LIMIT:
+        return None
+    if unit.level == "g":
+        by_grid = {str(unit.pk): figures}
+    elif by_grid is None:
+        by_grid = {r["key"]: r for r in selectors.breakdown(unit, start, end, "grid")} if rows else {}
     out = []
-    for pk, name, geometry in grids.values_list("pk", "name", "geometry"):
+    for pk, name, geometry in rows:
         fig = by_grid.get(str(pk), {})
         out.append(
             {
@@ -162,7 +172,7 @@ def _map_grids(unit, by_grid: dict[str, dict]) -> list[dict]:
                 "response_rate": fig.get("response_rate"),
             }
         )
-    return out[:MAP_GRID_LIMIT]
+    return out
 
 
 @login_required
@@ -211,12 +221,9 @@ def dashboard(request):
     channels = selectors.breakdown(unit, start, end, "channel")
     children_by = {"c": "grid", "s": "community", "d": "community"}.get(unit.level)
     children = selectors.breakdown(unit, start, end, children_by) if children_by else []
-    by_grid = (
-        {r["key"]: r for r in selectors.breakdown(unit, start, end, "grid")} if unit.level != "g" else {}
+    grids = _map_grids(
+        unit, start, end, figures, {r["key"]: r for r in children} if children_by == "grid" else None
     )
-    if unit.level == "g":
-        by_grid = {str(unit.pk): figures}
-    grids = _map_grids(unit, by_grid)
     charts = {
         "trend": {
             "labels": [r["period"] for r in trend],
@@ -254,6 +261,7 @@ def dashboard(request):
         "linkages": _five_linkages(_community_ids(unit), start, end),
         "charts": charts,
         "grids": grids,
+        "map_limit": MAP_GRID_LIMIT,
         "version": DEFINITIONS_VERSION,
         "cohort": COHORT,
         "department_definitions": [

@@ -53,8 +53,9 @@ def _as_datetime(value, *, end: bool = False) -> datetime | None:
     return timezone.make_aware(datetime.combine(value, time.min))
 
 
-def hours_total(volunteer=None, team=None, community=None, start=None, end=None) -> Decimal:
-    """Confirmed hours (corrections included) of a volunteer, team or community, served in [start, end).
+def hours_total(volunteer=None, team=None, community=None, start=None, end=None, communities=None) -> Decimal:
+    """Confirmed hours (corrections included) of a volunteer, team, community or list of communities, served in
+    [start, end).
 
     `start`/`end` may be datetimes or dates (a date `end` includes that day). A correction counts in the
     period of the service it corrects."""
@@ -65,6 +66,8 @@ def hours_total(volunteer=None, team=None, community=None, start=None, end=None)
         qs = qs.filter(team=team)
     if community is not None:
         qs = qs.filter(community=community)
+    if communities is not None:
+        qs = qs.filter(community__in=list(communities))
     start_dt = _as_datetime(start)
     end_dt = _as_datetime(end, end=True)
     if start_dt is not None:

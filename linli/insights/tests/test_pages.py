@@ -106,3 +106,39 @@ def test_page_query_counts_are_capped(world, history, django_assert_max_num_quer
         assert client.get("/insights/", params).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get("/insights/cases/", {**params, "figure": "overdue"}).status_code == 200
+
+
+def test_a_district_page_asks_no_more_queries_for_more_communities(world, history):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.org.models import Community, Grid
+
+    client = signed_in(world.admin)
+    params = {"unit": f"district:{world.heping.pk}", "from": "2025-05-10", "to": "2025-09-20"}
+    client.get("/insights/", params)  # warm the per-process caches
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/insights/", params).status_code == 200
+        return ctx.captured_queries
+
+    before = queries()
+    for i in range(6):
+        community = Community.objects.create(street=world.nanyingmen, code=f"EXTRA-{i}", name=f"新社区{i}")
+        Grid.objects.create(community=community, code=f"EXTRA-G{i}", name=f"新网格{i}")
+    client.get("/insights/", params)  # the new org rows emptied the scope cache
+    assert len(queries()) == len(before)
+
+
+def test_a_unit_with_more_grids_than_a_map_shows_says_so_and_counts_no_grid(world, history, monkeypatch):
+    from linli.insights import selectors, views
+
+    asked = []
+    breakdown = selectors.breakdown
+    monkeypatch.setattr(selectors, "breakdown", lambda *a: asked.append(a[-1]) or breakdown(*a))
+    monkeypatch.setattr(views, "MAP_GRID_LIMIT", 1)
+    params = {"unit": f"street:{world.nanyingmen.pk}", "from": "2025-05-10", "to": "2025-09-20"}
+    html = signed_in(world.admin).get("/insights/", params).content.decode()
+    assert 'id="map-too-many"' in html and "insights-grids" not in html
+    assert "grid" not in asked and "community" in asked  # the communities table is still there
