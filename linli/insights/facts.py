@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 
-from linli.cases.choices import AWAITING_RESPONSE, OPEN_STATUSES, Satisfaction, Status
+from linli.cases.choices import AWAITING_RESPONSE, OPEN_STATUSES, Satisfaction, Status, WhistleStatus
 from linli.core.cache import ProcessCache
 
-from .models import COUNTS, CaseFact, Histogram, Rollup
+from .models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 
@@ -131,6 +131,74 @@ def _district_of(street_id: int | None) -> int | None:
     return _districts.get(
         street_id, lambda pk: Street.objects.filter(pk=pk).values_list("district_id", flat=True).first()
     )
+
+
+# ---------------------------------------------------------------- whistles
+
+KEYS = ("grid_id", "community_id", "street_id", "district_id")
+# What whistle_fact_of reads of a whistle (values() names, the case's keys through the case).
+WHISTLE_FIELDS = (
+    "id",
+    "case_id",
+    "department_id",
+    "created_at",
+    "reported_in_at",
+    "answered_at",
+    "status",
+    "rejections",
+    "case__grid_id",
+    "case__community_id",
+    "case__street_id",
+    "case__street__district_id",
+)
+
+
+def whistle_fact_of(row: dict) -> dict:
+    """The record of one whistle (a dict of WHISTLE_FIELDS): minutes to report in and to answer, accepted or not."""
+    return {
+        "whistle_id": row["id"],
+        "case_id": row["case_id"],
+        "department_id": row["department_id"],
+        "grid_id": row["case__grid_id"] or 0,
+        "community_id": row["case__community_id"] or 0,
+        "street_id": row["case__street_id"] or 0,
+        "district_id": row["case__street__district_id"] or 0,
+        "created_at": row["created_at"],
+        "report_in_minutes": _minutes(row["created_at"], row["reported_in_at"]),
+        "answer_minutes": _minutes(row["created_at"], row["answered_at"]),
+        "accepted": int(row["status"] == WhistleStatus.ACCEPTED),
+        "rejections": row["rejections"] or 0,
+    }
+
+
+def record_whistle(whistle) -> None:
+    """Bring a whistle's fact up to date with the whistle as written (the post_save receiver)."""
+    from linli.cases.models import Whistle
+
+    row = Whistle.objects.filter(pk=whistle.pk).values(*WHISTLE_FIELDS).first()
+    if row is None:
+        return
+    fact = whistle_fact_of(row)
+    WhistleFact.objects.update_or_create(whistle_id=fact.pop("whistle_id"), defaults=fact)
+
+
+def whistle_facts_from_whistles(batch: int = 5000):
+    from linli.cases.models import Whistle
+
+    for row in Whistle.objects.order_by().values(*WHISTLE_FIELDS).iterator(chunk_size=batch):
+        yield WhistleFact(**whistle_fact_of(row))
+
+
+def build_whistle_facts(batch: int = 5000) -> int:
+    """Every whistle's fact, into the emptied table; returns how many."""
+    total, buffer = 0, []
+    for fact in whistle_facts_from_whistles(batch):
+        buffer.append(fact)
+        if len(buffer) >= batch:
+            WhistleFact.objects.bulk_create(buffer)
+            total, buffer = total + len(buffer), []
+    WhistleFact.objects.bulk_create(buffer)
+    return total + len(buffer)
 
 
 # ---------------------------------------------------------------- deltas
@@ -279,6 +347,10 @@ def record_case(case, *, whistled: bool | None = None, created: bool = False) ->
             return
         apply_change(old_row, new)
         store_fact(new, exists=old_row is not None)
+        if old_row is not None and any(
+            old_row[k] != new[k] for k in KEYS
+        ):  # moved: its whistles move with it
+            WhistleFact.objects.filter(case_id=case.pk).update(**{k: new[k] for k in KEYS})
 
 
 # ---------------------------------------------------------------- bulk
@@ -402,11 +474,12 @@ def build_rollups_from_facts() -> None:
 
 
 def rebuild(batch: int = 5000) -> dict:
-    """Recompute every fact and roll-up from the cases table, in one transaction."""
+    """Recompute every case fact, roll-up and whistle fact from the cases and whistles, in one transaction."""
     with transaction.atomic():
         Histogram.objects.all().delete()
         Rollup.objects.all().delete()
         CaseFact.objects.all().delete()
+        WhistleFact.objects.all().delete()
         buffer, total = [], 0
         for fact in facts_from_cases(batch):
             buffer.append(CaseFact(**fact))
@@ -417,4 +490,10 @@ def rebuild(batch: int = 5000) -> dict:
         CaseFact.objects.bulk_create(buffer)
         total += len(buffer)
         build_rollups_from_facts()
-    return {"cases": total, "rollups": Rollup.objects.count(), "histograms": Histogram.objects.count()}
+        whistles = build_whistle_facts(batch)
+    return {
+        "cases": total,
+        "whistles": whistles,
+        "rollups": Rollup.objects.count(),
+        "histograms": Histogram.objects.count(),
+    }

@@ -30,7 +30,7 @@ from linli.core.errors import Conflict
 from linli.org.models import Community, Department, District, Grid, Street
 
 from . import facts
-from .models import CaseFact, Histogram, Rollup
+from .models import CaseFact, Histogram, Rollup, WhistleFact
 
 GRIDS_PER_COMMUNITY = 20
 COMMUNITIES_PER_STREET = 25
@@ -470,7 +470,7 @@ def facts_sql() -> str:
     FROM {c} c LEFT JOIN {Street._meta.db_table} s ON s.id = c.street_id"""
 
 
-SUSPENDED_MODELS = (Case, Whistle, CaseFact, Rollup, Histogram)
+SUSPENDED_MODELS = (Case, Whistle, CaseFact, Rollup, Histogram, WhistleFact)
 
 
 def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
@@ -522,10 +522,16 @@ def _facts_job() -> None:
         Histogram.objects.all().delete()
         Rollup.objects.all().delete()
         CaseFact.objects.all().delete()
+        WhistleFact.objects.all().delete()
         if connection.vendor == "postgresql":
             cursor.execute(facts_sql())
         else:
             CaseFact.objects.bulk_create((CaseFact(**f) for f in facts.facts_from_cases()), batch_size=5000)
+
+
+def _whistle_facts_job() -> None:
+    with transaction.atomic():
+        facts.build_whistle_facts()
 
 
 def _statements_job(statements) -> Callable[[], None]:
@@ -606,15 +612,19 @@ def run_jobs(jobs: list[Job], workers: int = 2) -> dict[str, float]:
 def finish_jobs(indexes: list[tuple[str, str]]) -> list[Job]:
     """The work after the load: the facts, the roll-up passes over them, and every suspended index, each index
     once its table is written; longest chain first (facts → passes → the roll-ups' indexes)."""
-    fact_table, rollup_table, hist_table = (m._meta.db_table for m in (CaseFact, Rollup, Histogram))
+    fact_table, rollup_table, hist_table, whistle_table = (
+        m._meta.db_table for m in (CaseFact, Rollup, Histogram, WhistleFact)
+    )
     passes = facts.rollup_passes()
     writers = {
         rollup_table: tuple(name for name, _s in passes if name.startswith("rollups_")),
         hist_table: tuple(name for name, _s in passes if name.startswith("histograms_")),
         fact_table: ("facts",),
+        whistle_table: ("whistle_facts",),
     }
     jobs = [Job("facts", _facts_job)]
     jobs += [Job(name, _statements_job(statements), after=("facts",)) for name, statements in passes]
+    jobs.append(Job("whistle_facts", _whistle_facts_job, after=("facts",)))  # the facts job empties the table
     for i, (table, sql) in enumerate(sorted(indexes, key=lambda ts: ts[0] not in writers)):
         jobs.append(Job(f"index {i}", _statements_job([sql]), after=writers.get(table, ())))
     return jobs

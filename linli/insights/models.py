@@ -93,6 +93,45 @@ class CaseFact(models.Model):
         return f"case {self.case_id}"
 
 
+WHISTLE_COLUMNS = ["department_id", "report_in_minutes", "answer_minutes", "accepted", "rejections"]
+
+
+class WhistleFact(models.Model):
+    """What one whistle says of its department's record (双考核), under the org keys of its case (moved with it)."""
+
+    whistle_id = models.BigIntegerField(primary_key=True)
+    case_id = models.BigIntegerField(db_index=True)
+    department_id = models.IntegerField()
+    grid_id = models.IntegerField(default=0)
+    community_id = models.IntegerField(default=0)
+    street_id = models.IntegerField(default=0)
+    district_id = models.IntegerField(default=0)
+    created_at = models.DateTimeField()
+    report_in_minutes = models.IntegerField(null=True)
+    answer_minutes = models.IntegerField(null=True)
+    accepted = models.SmallIntegerField(default=0)
+    rejections = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("whistle fact")
+        verbose_name_plural = _("whistle facts")
+        # A unit's whistles of a period, read from the index alone.
+        indexes = [
+            models.Index(
+                fields=[column, "created_at"], name=f"insights_wfact_{short}", include=WHISTLE_COLUMNS
+            )
+            for column, short in (
+                ("grid_id", "grid"),
+                ("community_id", "comm"),
+                ("street_id", "street"),
+                ("district_id", "district"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"whistle {self.whistle_id}"
+
+
 class Rollup(models.Model):
     """Sums of the case facts of one org unit over one month or day, in total or per category/channel."""
 

@@ -1,8 +1,8 @@
-"""Keep the roll-ups current as cases move: the receiver of cases.signals.case_changed."""
+"""Keep the roll-ups current as cases and whistles move: receivers of case_changed and of a whistle's save."""
 
 from linli.cases.choices import Action
 
-from .facts import record_case
+from .facts import record_case, record_whistle
 
 
 def follow_case(sender, case, action, event=None, **kwargs) -> None:
@@ -10,3 +10,9 @@ def follow_case(sender, case, action, event=None, **kwargs) -> None:
 
     A whistle's row is written after this signal, so the WHISTLE action itself says the case now has one."""
     record_case(case, whistled=True if action == Action.WHISTLE else None, created=action == Action.CREATE)
+
+
+def follow_whistle(sender, instance, **kwargs) -> None:
+    """A whistle blown or stepped (report-in, answer, accept, reject): its department's record, in the same
+    transaction."""
+    record_whistle(instance)

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db import connection
+from django.db.models import Aggregate, Case, Count, F, FloatField, IntegerField, Q, Sum, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.cases.models import Category, Whistle
-from linli.org.models import Community, District, Grid, Street
+from linli.cases.models import Category
+from linli.org.models import Community, Department, District, Grid, Street
 
 from .definitions import DEFINITIONS_VERSION
 from .facts import DAY_HISTOGRAM_LEVELS, LOCAL, UNIT_COLUMN
-from .models import COUNTS, CaseFact, Histogram, Rollup
+from .models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
 
 LEVEL_NAMES = {"grid": "g", "community": "c", "street": "s", "district": "d"}
 LEVEL_WORDS = {v: k for k, v in LEVEL_NAMES.items()}
@@ -504,14 +505,6 @@ def _names(by: str, keys) -> dict[str, str]:
 # ---------------------------------------------------------------- departments
 
 
-CASE_UNIT_LOOKUP = {
-    "g": "case__grid_id",
-    "c": "case__community_id",
-    "s": "case__street_id",
-    "d": "case__street__district_id",
-}
-
-
 def _exact_median(values: list[int]) -> float | None:
     if not values:
         return None
@@ -520,29 +513,40 @@ def _exact_median(values: list[int]) -> float | None:
     return (values[(n - 1) // 2] + values[n // 2]) / 2
 
 
-def departments(unit: OrgUnit, start: date, end: date) -> list[dict]:
-    """Each department's record on the whistles blown in the period on the unit's cases (双考核).
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5): the mean of the middle two values, as _exact_median."""
 
-    Read directly from the whistles (a few in a hundred cases), not from a roll-up."""
-    lo, hi = local_bounds(start, end)
-    rows = Whistle.objects.filter(
-        created_at__gte=lo, created_at__lt=hi, **{CASE_UNIT_LOOKUP[unit.level]: unit.pk}
-    ).values_list(
-        "department_id",
-        "department__name",
-        "created_at",
-        "reported_in_at",
-        "answered_at",
-        "status",
-        "rejections",
-    )
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _department_rows(facts) -> list[dict]:
+    """Per department: whistles, how many reported in and answered, exact medians of both, accepted, rejections —
+    aggregated in PostgreSQL; elsewhere from the rows (a district's few on one machine)."""
+    counts = {
+        "whistles": Count("*"),
+        "reported_in": Count("report_in_minutes"),
+        "answered": Count("answer_minutes"),
+        "accepted": Sum("accepted"),
+        "rejected": Sum("rejections"),
+    }
+    if connection.vendor == "postgresql":
+        return list(
+            facts.values("department_id").annotate(
+                **counts,
+                median_report_in_minutes=Median("report_in_minutes"),
+                median_answer_minutes=Median("answer_minutes"),
+            )
+        )
     acc: dict[int, dict] = {}
-    for dept, name, created, reported, answered, status, rejections in rows:
+    for dept, report_in, answer, accepted, rejections in facts.values_list(
+        "department_id", "report_in_minutes", "answer_minutes", "accepted", "rejections"
+    ):
         d = acc.setdefault(
             dept,
             {
-                "department": dept,
-                "name": name,
+                "department_id": dept,
                 "whistles": 0,
                 "report_in": [],
                 "answer": [],
@@ -551,26 +555,46 @@ def departments(unit: OrgUnit, start: date, end: date) -> list[dict]:
             },
         )
         d["whistles"] += 1
-        if reported is not None:
-            d["report_in"].append(max(0, int((reported - created).total_seconds() // 60)))
-        if answered is not None:
-            d["answer"].append(max(0, int((answered - created).total_seconds() // 60)))
-        d["accepted"] += int(status == "accepted")
+        if report_in is not None:
+            d["report_in"].append(report_in)
+        if answer is not None:
+            d["answer"].append(answer)
+        d["accepted"] += accepted
         d["rejected"] += rejections
-    out = []
-    for d in acc.values():
-        out.append(
-            {
-                "department": d["department"],
-                "name": d["name"],
-                "whistles": d["whistles"],
-                "reported_in": len(d["report_in"]),
-                "answered": len(d["answer"]),
-                "median_report_in_minutes": _exact_median(d["report_in"]),
-                "median_answer_minutes": _exact_median(d["answer"]),
-                "accepted": d["accepted"],
-                "rejected": d["rejected"],
-                "acceptance_rate": rate(d["accepted"], d["accepted"] + d["rejected"]),
-            }
-        )
+    return [
+        {
+            **d,
+            "reported_in": len(d["report_in"]),
+            "answered": len(d["answer"]),
+            "median_report_in_minutes": _exact_median(d.pop("report_in")),
+            "median_answer_minutes": _exact_median(d.pop("answer")),
+        }
+        for d in acc.values()
+    ]
+
+
+def departments(unit: OrgUnit, start: date, end: date) -> list[dict]:
+    """Each department's record on the whistles blown in the period on the unit's cases (双考核), from the
+    whistle facts (one row per whistle, read from a (unit, created) index that includes the record)."""
+    lo, hi = local_bounds(start, end)
+    facts = WhistleFact.objects.filter(created_at__gte=lo, created_at__lt=hi, **{unit.column: unit.pk})
+    rows = _department_rows(facts)
+    names = dict(
+        Department.objects.filter(pk__in=[r["department_id"] for r in rows]).values_list("pk", "name")
+    )
+    out = [
+        {
+            "department": r["department_id"],
+            "name": names.get(r["department_id"], ""),
+            "whistles": r["whistles"],
+            "reported_in": r["reported_in"],
+            "answered": r["answered"],
+            "median_report_in_minutes": r["median_report_in_minutes"],
+            "median_answer_minutes": r["median_answer_minutes"],
+            "accepted": r["accepted"],
+            "rejected": r["rejected"],
+            "acceptance_rate": rate(r["accepted"], r["accepted"] + r["rejected"]),
+        }
+        for r in rows
+    ]
     return sorted(out, key=lambda r: (-r["whistles"], r["name"]))

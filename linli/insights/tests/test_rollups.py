@@ -1,15 +1,15 @@
 """The roll-ups kept as cases move agree exactly with a rebuild and with a direct computation from the cases."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from linli.cases.models import Case
+from linli.cases.models import Case, Whistle
 from linli.insights import facts
-from linli.insights.models import COUNTS, CaseFact, Histogram, Rollup
-from linli.insights.selectors import OrgUnit, unit_kpis
+from linli.insights.models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
+from linli.insights.selectors import OrgUnit, departments, local_bounds, unit_kpis
 
 from .conftest import direct_for, pick
 
@@ -32,7 +32,51 @@ def snapshot():
         if h["n"]
     }
     fact_rows = {f["case_id"]: f for f in CaseFact.objects.values()}
-    return rollups, hist, fact_rows
+    whistle_rows = {f["whistle_id"]: f for f in WhistleFact.objects.values()}
+    return rollups, hist, fact_rows, whistle_rows
+
+
+def departments_direct(unit, lo, hi) -> list[dict]:
+    """Each department's record computed from the whistle rows and their cases, by the definitions."""
+    start, end = local_bounds(lo, hi)
+    lookup = {"g": "case__grid_id", "c": "case__community_id", "s": "case__street_id"}.get(
+        unit.level, "case__street__district_id"
+    )
+    acc = {}
+    for w in Whistle.objects.filter(created_at__gte=start, created_at__lt=end, **{lookup: unit.pk}):
+        d = acc.setdefault(w.department_id, {"n": 0, "r": [], "a": [], "ok": 0, "no": 0})
+        d["n"] += 1
+        if w.reported_in_at:
+            d["r"].append(max(0, int((w.reported_in_at - w.created_at).total_seconds() // 60)))
+        if w.answered_at:
+            d["a"].append(max(0, int((w.answered_at - w.created_at).total_seconds() // 60)))
+        d["ok"] += w.status == "accepted"
+        d["no"] += w.rejections
+
+    def median(v):
+        v = sorted(v)
+        return (v[(len(v) - 1) // 2] + v[len(v) // 2]) / 2 if v else None
+
+    return sorted(
+        (dept, d["n"], len(d["r"]), len(d["a"]), median(d["r"]), median(d["a"]), d["ok"], d["no"])
+        for dept, d in acc.items()
+    )
+
+
+def departments_read(unit, lo, hi) -> list[tuple]:
+    return sorted(
+        (
+            r["department"],
+            r["whistles"],
+            r["reported_in"],
+            r["answered"],
+            r["median_report_in_minutes"],
+            r["median_answer_minutes"],
+            r["accepted"],
+            r["rejected"],
+        )
+        for r in departments(unit, lo, hi)
+    )
 
 
 def units(world):
@@ -75,15 +119,19 @@ def test_incremental_equals_rebuild_equals_direct_after_random_workflows(world, 
         for lo, hi in PERIODS:
             got = pick(unit_kpis(unit, lo, hi, now=now))
             assert got == pick(direct_for(unit, lo, hi, now=now)), (unit, lo, hi)
+            assert departments_read(unit, lo, hi) == departments_direct(unit, lo, hi), (unit, lo, hi)
+    assert any(departments_direct(unit, *PERIODS[2]) for unit in units(world))  # whistles were read
 
     facts.rebuild()
     rebuilt = snapshot()
     assert rebuilt[2] == incremental[2]
     assert rebuilt[0] == incremental[0]
     assert rebuilt[1] == incremental[1]
+    assert rebuilt[3] == incremental[3] and incremental[3]
     for unit in units(world):
         for lo, hi in PERIODS:
             assert pick(unit_kpis(unit, lo, hi, now=now)) == pick(direct_for(unit, lo, hi, now=now))
+            assert departments_read(unit, lo, hi) == departments_direct(unit, lo, hi), (unit, lo, hi)
 
 
 def test_a_case_moving_to_another_grid_leaves_its_old_grid(world, new_case):
@@ -100,3 +148,23 @@ def test_a_case_moving_to_another_grid_leaves_its_old_grid(world, new_case):
     assert (
         Rollup.objects.get(level="g", unit_id=world.grid_a.pk, grain="m", period=month, dim="").received == 0
     )
+
+
+def test_a_whistled_case_moving_to_another_community_takes_its_whistles_along(world, new_case):
+    case = new_case()
+    Whistle.objects.create(
+        case=case,
+        department=world.chengguan,
+        reason="井盖缺失，需要城管委",
+        due_at=case.received_at + timedelta(days=2),
+        created_by=world.admin,
+        created_at=case.received_at + timedelta(hours=1),
+    )
+    day = timezone.localdate(case.received_at)
+    old = OrgUnit("c", world.xiningdao.pk, "X", world.xiningdao.pk, world.nanyingmen.pk, world.heping.pk)
+    new = OrgUnit("c", world.yanyu.pk, "Y", world.yanyu.pk, world.xigu.pk, world.hongqiao.pk)
+    assert [r["whistles"] for r in departments(old, day, day)] == [1]
+    Case.objects.filter(pk=case.pk).update(grid=world.grid_y, community=world.yanyu, street=world.xigu)
+    facts.record_case(Case.objects.get(pk=case.pk))
+    assert departments(old, day, day) == []
+    assert [r["name"] for r in departments(new, day, day)] == ["城管委"]

@@ -21,6 +21,6 @@ class Command(BaseCommand):
         result = facts.rebuild(batch=batch)
         seconds = time.perf_counter() - started
         self.stdout.write(
-            f"rebuilt: {result['cases']} cases, {result['rollups']} roll-up rows, "
+            f"rebuilt: {result['cases']} cases, {result['whistles']} whistles, {result['rollups']} roll-up rows, "
             f"{result['histograms']} histogram rows in {seconds:.1f} s"
         )
