@@ -17,11 +17,14 @@ from .models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 
 # (level, fact column naming the unit) for the month roll-ups, and which of them also get category/channel rows
-# and day rows.  Grids get month totals only: per category and per day a grid is read from its facts.
+# and day rows.  Grids get month totals only: per category and per day a grid is read from its facts.  Day rows
+# serve the partial months of a street's or district's figures, of their category/channel mix and (a community's
+# day totals) of their communities table.
 UNIT_COLUMN = {"g": "grid_id", "c": "community_id", "s": "street_id", "d": "district_id"}
 MONTH_TOTAL_LEVELS = ("g", "c", "s", "d")
 MONTH_DIM_LEVELS = ("c", "s", "d")
-DAY_LEVELS = ("s", "d")
+DAY_LEVELS = ("c", "s", "d")
+DAY_DIM_LEVELS = ("s", "d")
 HISTOGRAM_LEVELS = ("s", "d")
 # A district's partial months would otherwise be read from its facts: hundreds of thousands a month in a big city.
 DAY_HISTOGRAM_LEVELS = ("d",)
@@ -219,6 +222,9 @@ def _rollup_keys(fact: dict):
             yield (level, unit, "m", fact["month"], "ch", fact["channel"]), parents
         if level in DAY_LEVELS:
             yield (level, unit, "d", fact["day"], "", ""), parents
+        if level in DAY_DIM_LEVELS:
+            yield (level, unit, "d", fact["day"], "ca", str(fact["category_id"])), parents
+            yield (level, unit, "d", fact["day"], "ch", fact["channel"]), parents
 
 
 def _histogram_keys(fact: dict):
@@ -371,6 +377,7 @@ PASS_ORDER = (
     "rollups_month",
     "histograms_x_day",
     "rollups_grid",
+    "rollups_day_dims",
     "histograms_r",
     "histograms_r_day",
     "rollups_day",
@@ -381,7 +388,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
     """The statements that fill the (emptied) roll-ups from the facts table, as named passes over it.
 
     Each pass groups the facts once at the finest grain its roll-ups need (community × month × category ×
-    channel; grid × month; street × day; street × month × minutes, for each duration) into a temporary table far
+    channel; grid × month; community × day; street × day × category × channel; street × month × minutes, for
+    each duration) into a temporary table far
     smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it; the districts'
     day histograms are grouped from the facts directly.  A pass writes
     only its own rows and reads only the facts, so passes may run in any order or at once, on connections of
@@ -418,6 +426,7 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
         ]
 
     by_month, by_day, by_minutes = "insights_tmp_month", "insights_tmp_day", "insights_tmp_minutes"
+    by_day_dims = "insights_tmp_day_dims"
     month = [
         f"CREATE TEMPORARY TABLE {by_month} AS SELECT community_id, street_id, district_id, month, category_id, "
         f"channel, {sums} FROM {ft} GROUP BY community_id, street_id, district_id, month, category_id, channel"
@@ -430,15 +439,26 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
         ]
     month.append(f"DROP TABLE {by_month}")
     day = [
-        f"CREATE TEMPORARY TABLE {by_day} AS SELECT street_id, district_id, day, {sums} FROM {ft} "
-        "GROUP BY street_id, district_id, day",
+        f"CREATE TEMPORARY TABLE {by_day} AS SELECT community_id, street_id, district_id, day, {sums} FROM {ft} "
+        "GROUP BY community_id, street_id, district_id, day",
         *(rollups(by_day, level, "d", "day") for level in DAY_LEVELS),
         f"DROP TABLE {by_day}",
     ]
+    day_dims = [
+        f"CREATE TEMPORARY TABLE {by_day_dims} AS SELECT street_id, district_id, day, category_id, channel, {sums} "
+        f"FROM {ft} GROUP BY street_id, district_id, day, category_id, channel"
+    ]
+    for level in DAY_DIM_LEVELS:
+        day_dims += [
+            rollups(by_day_dims, level, "d", "day", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
+            rollups(by_day_dims, level, "d", "day", "'ch'", "channel", ", channel"),
+        ]
+    day_dims.append(f"DROP TABLE {by_day_dims}")
     passes = [
         ("rollups_month", month),
         ("rollups_grid", [rollups(ft, "g", "m", "month")]),
         ("rollups_day", day),
+        ("rollups_day_dims", day_dims),
     ]
     for prefix, column in (("x", "resolve_minutes"), ("r", "respond_minutes")):
         statements = [

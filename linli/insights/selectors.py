@@ -18,7 +18,7 @@ from linli.cases.models import Category
 from linli.org.models import Community, Department, District, Grid, Street
 
 from .definitions import DEFINITIONS_VERSION
-from .facts import DAY_HISTOGRAM_LEVELS, LOCAL, UNIT_COLUMN
+from .facts import DAY_DIM_LEVELS, DAY_HISTOGRAM_LEVELS, DAY_LEVELS, LOCAL, UNIT_COLUMN
 from .models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
 
 LEVEL_NAMES = {"grid": "g", "community": "c", "street": "s", "district": "d"}
@@ -438,37 +438,47 @@ def trend(unit: OrgUnit, start: date, end: date, by: str) -> list[dict]:
     return [{"period": p.isoformat(), **figures_from_sums(buckets[p])} for p in sorted(buckets)]
 
 
+def _period_q(months: list[date], day_ranges) -> Q:
+    """Roll-up rows of the whole months and of the days of the ranges."""
+    q = Q(grain="m", period__in=months) if months else Q(pk__in=[])
+    for lo, hi in _merged(day_ranges):
+        q |= Q(grain="d", period__range=(lo, hi))
+    return q
+
+
 def breakdown(unit: OrgUnit, start: date, end: date, by: str) -> list[dict]:
-    """Figures per category, channel, grid or community of a unit's cohort, the largest first."""
+    """Figures per category, channel, grid or community of a unit's cohort, the largest first.
+
+    Whole months come from month roll-ups; the days of partial months from day roll-ups where the level keeps them
+    (a street's or district's mix and communities), else from the facts (a community's, and grids)."""
     months, edges = split_period(start, end)
     groups: dict[str, dict] = defaultdict(_empty)
     if by in ("category", "channel"):
         dim = "ca" if by == "category" else "ch"
         fact_key = "category_id" if by == "category" else "channel"
+        rollups = Rollup.objects.filter(level=unit.level, unit_id=unit.pk, dim=dim)
+        group_key = "key"
         if unit.level == "g":
-            day_ranges = [(start, end)]
+            day_ranges, rollups = [(start, end)], None
+        elif unit.level in DAY_DIM_LEVELS:
+            day_ranges, rollups = [], rollups.filter(_period_q(months, edges))
         else:
-            day_ranges = edges
-            if months:
-                rows = Rollup.objects.filter(
-                    level=unit.level, unit_id=unit.pk, grain="m", dim=dim, period__in=months
-                )
-                for row in rows.values("key").annotate(**SUMS):
-                    _add(groups[row["key"]], row)
+            day_ranges, rollups = edges, rollups.filter(grain="m", period__in=months) if months else None
     elif by in ("grid", "community"):
         child = "g" if by == "grid" else "c"
         fact_key = UNIT_COLUMN[child]
         if unit.level == "g" or (unit.level == "c" and child == "c"):
             raise Http404
-        day_ranges = edges
-        if months:
-            rows = Rollup.objects.filter(
-                level=child, grain="m", dim="", period__in=months, **{unit.column: unit.pk}
-            )
-            for row in rows.values("unit_id").annotate(**SUMS):
-                _add(groups[str(row["unit_id"])], row)
+        rollups = Rollup.objects.filter(level=child, dim="", **{unit.column: unit.pk})
+        group_key = "unit_id"
+        if child in DAY_LEVELS:
+            day_ranges, rollups = [], rollups.filter(_period_q(months, edges))
+        else:
+            day_ranges, rollups = edges, rollups.filter(grain="m", period__in=months) if months else None
     else:
         raise Http404
+    for row in rollups.values(group_key).annotate(**SUMS) if rollups is not None else ():
+        _add(groups[str(row[group_key])], row)
     if day_ranges:
         for row in _facts(unit).filter(_edge_q(day_ranges)).values(fact_key).annotate(**SUMS):
             _add(groups[str(row[fact_key])], row)

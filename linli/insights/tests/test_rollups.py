@@ -4,12 +4,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from linli.cases.models import Case, Whistle
 from linli.insights import facts
 from linli.insights.models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
-from linli.insights.selectors import OrgUnit, departments, local_bounds, unit_kpis
+from linli.insights.selectors import OrgUnit, breakdown, departments, local_bounds, unit_kpis
 
 from .conftest import direct_for, pick
 
@@ -61,6 +62,26 @@ def departments_direct(unit, lo, hi) -> list[dict]:
         (dept, d["n"], len(d["r"]), len(d["a"]), median(d["r"]), median(d["a"]), d["ok"], d["no"])
         for dept, d in acc.items()
     )
+
+
+CASE_UNIT = {"g": "grid_id", "c": "community_id", "s": "street_id", "d": "street__district_id"}
+
+
+def mix_direct(unit, lo, hi, by) -> dict[str, int]:
+    """Cases received per category, channel or community, counted from the case rows."""
+    start, end = local_bounds(lo, hi)
+    field = {"category": "category_id", "channel": "channel", "community": "community_id"}[by]
+    rows = (
+        Case.objects.filter(received_at__gte=start, received_at__lt=end, **{CASE_UNIT[unit.level]: unit.pk})
+        .exclude(status="merged")
+        .values(field)
+        .annotate(n=Count("pk"))
+    )
+    return {str(r[field] or 0): r["n"] for r in rows}
+
+
+def mix_read(unit, lo, hi, by) -> dict[str, int]:
+    return {r["key"]: r["received"] for r in breakdown(unit, lo, hi, by) if r["received"]}
 
 
 def departments_read(unit, lo, hi) -> list[tuple]:
@@ -120,6 +141,8 @@ def test_incremental_equals_rebuild_equals_direct_after_random_workflows(world, 
             got = pick(unit_kpis(unit, lo, hi, now=now))
             assert got == pick(direct_for(unit, lo, hi, now=now)), (unit, lo, hi)
             assert departments_read(unit, lo, hi) == departments_direct(unit, lo, hi), (unit, lo, hi)
+            for by in ("category", "channel") + (("community",) if unit.level in "sd" else ()):
+                assert mix_read(unit, lo, hi, by) == mix_direct(unit, lo, hi, by), (unit, lo, hi, by)
     assert any(departments_direct(unit, *PERIODS[2]) for unit in units(world))  # whistles were read
 
     facts.rebuild()
