@@ -13,7 +13,9 @@ the 15th of last month, which have partial months at their edges):
   backlog, overdue now, exact medians) from the roll-ups — on ``--repeats`` random units of the level, p50/p95;
 * ``direct``: the same figures by one aggregate query over the cases table (percentile_cont for the exact
   medians, EXISTS on whistles) on the same units, p50/p95;
-* the two must agree on every figure for every unit (``agree``), and ``speedup`` = direct p50 / rollup p50.
+* the two must agree on every figure for every unit (``agree``), and ``speedup`` = direct p50 / rollup p50;
+* ``page``: the whole dashboard page (/insights/, everything it computes and renders) for an administrator, on
+  a few random units per level for the last month, 12 months and 30 days, p50/p95 (no direct counterpart).
 
 Targets (issue 6): every rollup p95 < 150 ms up to the whole city over 12 months, and for the city-wide year a
 speed-up of at least 30×; the generator loads 10 million cases in under 10 minutes.  The machine's other load is
@@ -100,6 +102,8 @@ def main() -> None:
             "worst_rollup_p95_ms": worst_p95,
             "city_year_speedup": city_year["speedup"],
             "all_agree": all(r["agree"] for r in rows),
+            "pages": measured["pages"],
+            "worst_page_p95_ms": max(r["page_p95_ms"] for r in measured["pages"]),
             "dashboards_meet_target": worst_p95 < 150
             and city_year["speedup"] >= 30
             and all(r["agree"] for r in rows),
@@ -220,7 +224,51 @@ def measure(repeats: int) -> None:
                 flush=True,
             )
             rows.append(row)
-    print(json.dumps({"rows": rows}), flush=True)
+    pages = measure_pages(rng, periods, pick, repeats)
+    print(json.dumps({"rows": rows, "pages": pages}), flush=True)
+
+
+def measure_pages(rng, periods, pick, repeats) -> list[dict]:
+    """The whole dashboard page (/insights/: figures, trend, mixes, map, children, departments, five linkages,
+    rendering) as an administrator sees it, served in this process: p50/p95 per level and period."""
+    from _common import percentile
+    from django.conf import settings
+    from django.test import Client
+
+    from linli.accounts.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(User.objects.filter(username__startswith="bench-").first())
+    out = []
+    for level in ("grid", "community", "street", "district"):
+        for name in ("month", "12 months", "30 days"):
+            lo, hi = periods[name]
+            n = max(5, repeats // 3)
+            params = [
+                {"unit": pick(level).ref, "from": lo.isoformat(), "to": hi.isoformat()} for _ in range(n)
+            ]
+            client.get("/insights/", params[0])  # warm up
+            times = []
+            for p in params:
+                t = time.perf_counter()
+                status = client.get("/insights/", p).status_code
+                times.append((time.perf_counter() - t) * 1000)
+                assert status == 200, (p, status)
+            times.sort()
+            row = {
+                "level": level,
+                "period": name,
+                "pages": n,
+                "page_p50_ms": round(percentile(times, 50), 1),
+                "page_p95_ms": round(percentile(times, 95), 1),
+            }
+            print(
+                f"page {level:9} {name:9} p50 {row['page_p50_ms']:8.1f} ms p95 {row['page_p95_ms']:8.1f} ms",
+                flush=True,
+            )
+            out.append(row)
+    return out
 
 
 def direct(connection, unit, lo, hi, now, local_bounds) -> dict:
