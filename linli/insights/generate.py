@@ -4,9 +4,9 @@ and the roll-ups built in bulk.  Never for a database with real cases.
 Numbers are drawn with numpy in chunks, written to two UNLOGGED staging tables of numbers only (PostgreSQL: one
 binary COPY per chunk, laid out by numpy; SQLite: executemany), then moved into the real tables with one
 INSERT … SELECT each, which also derives the number, the texts and the timestamps in SQL.  The load is one
-transaction, with the tables' secondary indexes dropped; the facts, roll-ups and indexes are built afterwards on two
-connections (run_jobs).  Deadlines are approximate (resolution working days counted as 7/5 calendar days): the figures need stored deadlines, not the
-holiday calendar.  No timeline entries are written."""
+transaction, with the tables' secondary indexes dropped; the facts, roll-ups and indexes are built afterwards on
+two connections (run_jobs).  Deadlines are approximate (resolution working days counted as 7/5 calendar days):
+the figures need stored deadlines, not the holiday calendar.  No timeline entries are written."""
 
 from __future__ import annotations
 
@@ -475,8 +475,9 @@ SUSPENDED_MODELS = (Case, Whistle, CaseFact, Rollup, Histogram, WhistleFact)
 
 def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
     """Drop the secondary indexes and unique constraints of the models' tables; returns the (table, CREATE INDEX)
-    pairs that build them again, and the ALTER TABLEs that then make the unique ones constraints again.  Building an index once over the loaded rows is many times faster than keeping 22 of them
-    up to date row by row, which is where a load into cases_case spent its time.  Primary keys stay, and so does
+    pairs that build them again, and the ALTER TABLEs that then make the unique ones constraints again.  Building
+    an index once over the loaded rows is many times faster than keeping 22 of them up to date row by row, which
+    is where a load into cases_case spent its time.  Primary keys stay, and so does
     any index a foreign key relies on.  Run in the load's transaction: if the load fails, the drops roll back."""
     if connection.vendor != "postgresql":
         return [], []
@@ -509,14 +510,18 @@ def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def _tune_for_bulk(cursor) -> None:
-    """Memory for the load's sorts and hash aggregates (this connection only: it is closed afterwards)."""
+    """Memory for the load's sorts and hash aggregates, and no parallel workers of PostgreSQL's own: the two job
+    connections already keep both cores busy, and an index build's two helpers beside them would crowd six
+    processes onto two cores (this connection only: it is closed afterwards)."""
     if connection.vendor == "postgresql":
         cursor.execute("SET work_mem = '256MB'")
         cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 0")
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
 
 
 def _facts_job() -> None:
-    """Every case's fact, the roll-ups emptied (their passes fill them afterwards)."""
+    """Every case's fact, the roll-ups and whistle facts emptied (their own jobs fill them afterwards)."""
     with transaction.atomic(), connection.cursor() as cursor:
         _tune_for_bulk(cursor)
         Histogram.objects.all().delete()
@@ -529,9 +534,31 @@ def _facts_job() -> None:
             CaseFact.objects.bulk_create((CaseFact(**f) for f in facts.facts_from_cases()), batch_size=5000)
 
 
+def whistle_facts_sql() -> str:
+    """INSERT … SELECT of every whistle's fact on PostgreSQL: facts.whistle_fact_of in SQL (test_generate compares
+    the result with the rebuild's)."""
+    w, c, s = Whistle._meta.db_table, Case._meta.db_table, Street._meta.db_table
+
+    def minutes(col):
+        return (
+            f"(CASE WHEN w.{col} IS NOT NULL THEN "
+            f"GREATEST(0, floor(extract(epoch FROM w.{col} - w.created_at) / 60))::int END)"
+        )
+
+    return f"""INSERT INTO {WhistleFact._meta.db_table} (whistle_id, case_id, department_id, grid_id, community_id,
+    street_id, district_id, created_at, report_in_minutes, answer_minutes, accepted, rejections)
+    SELECT w.id, w.case_id, w.department_id, COALESCE(c.grid_id, 0), COALESCE(c.community_id, 0),
+    COALESCE(c.street_id, 0), COALESCE(s.district_id, 0), w.created_at, {minutes("reported_in_at")},
+    {minutes("answered_at")}, CASE WHEN w.status = 'accepted' THEN 1 ELSE 0 END, w.rejections
+    FROM {w} w JOIN {c} c ON c.id = w.case_id LEFT JOIN {s} s ON s.id = c.street_id"""
+
+
 def _whistle_facts_job() -> None:
-    with transaction.atomic():
-        facts.build_whistle_facts()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(whistle_facts_sql())
+        else:
+            facts.build_whistle_facts()
 
 
 def _statements_job(statements) -> Callable[[], None]:
