@@ -390,8 +390,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
     Each pass groups the facts once at the finest grain its roll-ups need (community × month × category ×
     channel; grid × month; community × day; street × day × category × channel; street × month × minutes, for
     each duration) into a temporary table far
-    smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it; the districts'
-    day histograms are grouped from the facts directly.  A pass writes
+    smaller than the facts, sums every roll-up or histogram row of the pass from it and drops it (district × day
+    × minutes for the districts' day histograms).  A pass writes
     only its own rows and reads only the facts, so passes may run in any order or at once, on connections of
     their own (the generator does)."""
     rt, ht, ft = Rollup._meta.db_table, Histogram._meta.db_table, CaseFact._meta.db_table
@@ -414,19 +414,18 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
             f"{parents(level)}, {sums} FROM {source} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
         )
 
-    def histograms(source, level, prefix, grain, period, minutes, n, where=""):
+    def histograms(source, level, prefix, grain, period, minutes, n):
         """The hour and the minute rows of one duration, level and grain."""
         unit = UNIT_COLUMN[level]
-        where = f"{unit} <> 0" + (f" AND {where}" if where else "")
         return [
             f"INSERT INTO {ht} (level, unit_id, kind, grain, period, bucket, n) SELECT '{level}', {unit}, "
-            f"'{prefix}{suffix}', '{grain}', {period}, {bucket}, {n} FROM {source} WHERE {where} "
+            f"'{prefix}{suffix}', '{grain}', {period}, {bucket}, {n} FROM {source} WHERE {unit} <> 0 "
             f"GROUP BY {unit}, {period}, {bucket}"
             for suffix, bucket in (("h", f"{minutes} / 60"), ("m", minutes))
         ]
 
     by_month, by_day, by_minutes = "insights_tmp_month", "insights_tmp_day", "insights_tmp_minutes"
-    by_day_dims = "insights_tmp_day_dims"
+    by_day_dims, by_day_minutes = "insights_tmp_day_dims", "insights_tmp_day_minutes"
     month = [
         f"CREATE TEMPORARY TABLE {by_month} AS SELECT community_id, street_id, district_id, month, category_id, "
         f"channel, {sums} FROM {ft} GROUP BY community_id, street_id, district_id, month, category_id, channel"
@@ -469,18 +468,16 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
             statements += histograms(by_minutes, level, prefix, "m", "month", "minutes", "SUM(n)")
         statements.append(f"DROP TABLE {by_minutes}")
         passes.append((f"histograms_{prefix}", statements))
-        passes.append(
-            (
-                f"histograms_{prefix}_day",
-                [
-                    sql
-                    for level in DAY_HISTOGRAM_LEVELS
-                    for sql in histograms(
-                        ft, level, prefix, "d", "day", column, "COUNT(*)", f"{column} IS NOT NULL"
-                    )
-                ],
-            )
-        )
+        day_statements = []
+        for level in DAY_HISTOGRAM_LEVELS:
+            unit = UNIT_COLUMN[level]
+            day_statements += [
+                f"CREATE TEMPORARY TABLE {by_day_minutes} AS SELECT {unit}, day, {column} AS minutes, COUNT(*) AS n "
+                f"FROM {ft} WHERE {unit} <> 0 AND {column} IS NOT NULL GROUP BY {unit}, day, {column}",
+                *histograms(by_day_minutes, level, prefix, "d", "day", "minutes", "SUM(n)"),
+                f"DROP TABLE {by_day_minutes}",
+            ]
+        passes.append((f"histograms_{prefix}_day", day_statements))
     # The largest first, for the generator's two connections.
     return sorted(passes, key=lambda p: PASS_ORDER.index(p[0]))
 
