@@ -107,7 +107,7 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     """诉求: anything that must be handled, from intake (受理) to close (销号)."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, null=True)
+    number = models.CharField(_("number"), max_length=20, null=True)  # unique: Meta.constraints
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     # The org, category and assignee keys need no index of their own: each leads a composite index in Meta.
@@ -161,7 +161,9 @@ class Case(models.Model):
     # Who
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone = EncryptedTextField(_("reporter's phone"), blank=True)
-    reporter_phone_index = BlindIndexField(source="reporter_phone", kind="phone", normalize=normalize_phone)
+    reporter_phone_index = BlindIndexField(
+        source="reporter_phone", kind="phone", normalize=normalize_phone, db_index=False
+    )  # indexed in Meta.indexes
     # The registered resident the reporter is, when intake found them (by phone, through the blind index).
     resident = models.ForeignKey(
         "residents.Resident",
@@ -244,7 +246,7 @@ class Case(models.Model):
     )
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
     # 查询码: what the reporter tracks and rates the case with, without an account (see new_tracking_code).
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, null=True, blank=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=12, null=True, blank=True)  # unique: Meta
     # Answers to the category's extra questions (Open311 service attributes), by attribute code.
     attributes = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -257,9 +259,26 @@ class Case(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # The number, tracking code and phone digest are looked up whole, never by LIKE: plain unique keys and
+        # index, not the field options, which on PostgreSQL add a second, varchar_pattern_ops index to each.
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="cases_case_number_key"),
+            models.UniqueConstraint(fields=["tracking_code"], name="cases_case_tracking_code_key"),
+        ]
         indexes = [
-            models.Index(fields=["status", "response_due_at"]),
-            models.Index(fields=["status", "resolution_due_at"]),
+            models.Index(fields=["reporter_phone_index"], name="cases_case_phone_index"),
+            # The deadlines still to keep, for the sweep and the overdue counts: open cases only, a small part of
+            # the table (the pairs led by status held every closed case too, and sorted slowly on its text).
+            models.Index(
+                fields=["response_due_at"],
+                name="cases_awaiting_response_due",
+                condition=Q(status__in=AWAITING_RESPONSE),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="cases_open_resolution_due",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["community", "status"]),
             models.Index(fields=["street", "status"]),

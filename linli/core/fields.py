@@ -54,6 +54,7 @@ class BlindIndexField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"], kwargs["kind"] = self.source, self.kind
+        kwargs["db_index"] = self.db_index  # Field leaves out False, which here is not the default
         for key, default in (("max_length", 48), ("blank", True), ("editable", False), ("db_index", True)):
             if kwargs.get(key) == default:
                 kwargs.pop(key)
