@@ -432,8 +432,11 @@ def _move_stages(cursor, actor_id: int) -> None:
         {actor_id}, {_ts("created")}, {_ts("reported_in")}, CASE WHEN answered = -1 THEN '' ELSE 'done' END,
         {_ts("answered")}, {_ts("decided")}, '', rejections FROM {WHISTLE_STAGE}"""
     )
-    cursor.execute(f"DELETE FROM {CASE_STAGE}")
-    cursor.execute(f"DELETE FROM {WHISTLE_STAGE}")
+    # TRUNCATE on PostgreSQL: a DELETE's dead rows stay until the load commits, and each chunk's INSERT … SELECT
+    # would scan every chunk before it.
+    empty = "TRUNCATE" if pg else "DELETE FROM"
+    cursor.execute(f"{empty} {CASE_STAGE}")
+    cursor.execute(f"{empty} {WHISTLE_STAGE}")
 
 
 def facts_sql() -> str:
@@ -652,8 +655,9 @@ def finish_jobs(indexes: list[tuple[str, str]]) -> list[Job]:
     jobs = [Job("facts", _facts_job)]
     jobs += [Job(name, _statements_job(statements), after=("facts",)) for name, statements in passes]
     jobs.append(Job("whistle_facts", _whistle_facts_job, after=("facts",)))  # the facts job empties the table
-    for i, (table, sql) in enumerate(sorted(indexes, key=lambda ts: ts[0] not in writers)):
-        jobs.append(Job(f"index {i}", _statements_job([sql]), after=writers.get(table, ())))
+    for table, sql in sorted(indexes, key=lambda ts: ts[0] not in writers):
+        name = sql.split(" ON ", 1)[0].split()[-1]  # CREATE [UNIQUE] INDEX name ON …
+        jobs.append(Job(f"index {name}", _statements_job([sql]), after=writers.get(table, ())))
     return jobs
 
 
@@ -745,4 +749,5 @@ def generate(
         "total_s": round(total, 2),
         "cases_per_s": round(cases / t_cases) if t_cases else None,
         "rows_per_s": round(cases / total) if total else None,
+        "jobs": took,
     }

@@ -27,6 +27,9 @@ class Command(BaseCommand):
             )
         except Conflict as exc:
             raise CommandError(str(exc.message)) from exc
+        if options["verbosity"] >= 2:
+            for name, seconds in sorted(result["jobs"].items(), key=lambda job: -job[1]):
+                self.stdout.write(f"  {seconds:8.2f} s  {name}")
         self.stdout.write(
             f"generated {result['cases']:,} cases and {result['whistles']:,} whistles in {result['grids']:,} grids: "
             f"cases {result['cases_s']} s ({result['cases_per_s']:,} rows/s); then on two connections "
