@@ -12,7 +12,9 @@ from django.db import connection, transaction
 from linli.cases.choices import AWAITING_RESPONSE, OPEN_STATUSES, Satisfaction, Status, WhistleStatus
 from linli.core.cache import ProcessCache
 
-from .models import COUNTS, CaseFact, Histogram, Rollup, WhistleFact
+from .models import COUNTS, CaseFact, Histogram, Rollup, ShortCodeField, WhistleFact
+
+code = ShortCodeField.encode  # the roll-ups' codes as their columns hold them, for the SQL written here
 
 LOCAL = ZoneInfo(settings.TIME_ZONE)
 
@@ -289,11 +291,11 @@ def _upsert_rollups(rows) -> None:
     params: list = []
     for (level, unit, grain, period, dim, key), parents, vector in rows:
         params += [
-            level,
+            code(level),
             unit,
-            grain,
+            code(grain),
             connection.ops.adapt_datefield_value(period),
-            dim,
+            code(dim),
             key,
             *parents,
             *vector,
@@ -312,7 +314,15 @@ def _upsert_histograms(rows) -> None:
     table = Histogram._meta.db_table
     params: list = []
     for (level, unit, kind, grain, period, bucket), n in rows:
-        params += [level, unit, kind, grain, connection.ops.adapt_datefield_value(period), bucket, n]
+        params += [
+            code(level),
+            unit,
+            code(kind),
+            code(grain),
+            connection.ops.adapt_datefield_value(period),
+            bucket,
+            n,
+        ]
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
     sql = (
         f"INSERT INTO {table} (level, unit_id, kind, grain, period, bucket, n) VALUES {values} "
@@ -407,10 +417,10 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
             f"MAX({p})" if p in PARENTS[level] else "0" for p in ("community_id", "street_id", "district_id")
         )
 
-    def rollups(source, level, grain, period, dim="''", key="''", extra=""):
+    def rollups(source, level, grain, period, dim="", key="''", extra=""):
         unit = UNIT_COLUMN[level]
         return (
-            f"INSERT INTO {rt} ({cols}) SELECT '{level}', {unit}, '{grain}', {period}, {dim}, {key}, "
+            f"INSERT INTO {rt} ({cols}) SELECT {code(level)}, {unit}, {code(grain)}, {period}, {code(dim)}, {key}, "
             f"{parents(level)}, {sums} FROM {source} WHERE {unit} <> 0 GROUP BY {unit}, {period}{extra}"
         )
 
@@ -418,8 +428,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
         """The hour and the minute rows of one duration, level and grain."""
         unit = UNIT_COLUMN[level]
         return [
-            f"INSERT INTO {ht} (level, unit_id, kind, grain, period, bucket, n) SELECT '{level}', {unit}, "
-            f"'{prefix}{suffix}', '{grain}', {period}, {bucket}, {n} FROM {source} WHERE {unit} <> 0 "
+            f"INSERT INTO {ht} (level, unit_id, kind, grain, period, bucket, n) SELECT {code(level)}, {unit}, "
+            f"{code(prefix + suffix)}, {code(grain)}, {period}, {bucket}, {n} FROM {source} WHERE {unit} <> 0 "
             f"GROUP BY {unit}, {period}, {bucket}"
             for suffix, bucket in (("h", f"{minutes} / 60"), ("m", minutes))
         ]
@@ -433,8 +443,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
     for level in MONTH_DIM_LEVELS:
         month += [
             rollups(by_month, level, "m", "month"),
-            rollups(by_month, level, "m", "month", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
-            rollups(by_month, level, "m", "month", "'ch'", "channel", ", channel"),
+            rollups(by_month, level, "m", "month", "ca", "CAST(category_id AS TEXT)", ", category_id"),
+            rollups(by_month, level, "m", "month", "ch", "channel", ", channel"),
         ]
     month.append(f"DROP TABLE {by_month}")
     day = [
@@ -449,8 +459,8 @@ def rollup_passes() -> list[tuple[str, list[str]]]:
     ]
     for level in DAY_DIM_LEVELS:
         day_dims += [
-            rollups(by_day_dims, level, "d", "day", "'ca'", "CAST(category_id AS TEXT)", ", category_id"),
-            rollups(by_day_dims, level, "d", "day", "'ch'", "channel", ", channel"),
+            rollups(by_day_dims, level, "d", "day", "ca", "CAST(category_id AS TEXT)", ", category_id"),
+            rollups(by_day_dims, level, "d", "day", "ch", "channel", ", channel"),
         ]
     day_dims.append(f"DROP TABLE {by_day_dims}")
     passes = [
