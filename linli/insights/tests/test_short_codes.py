@@ -1,6 +1,7 @@
 """The roll-ups' short codes: texts in Python, small integers in the database."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from linli.insights.models import Histogram, ShortCodeField
@@ -30,3 +31,21 @@ def test_the_orm_reads_and_filters_by_the_text():
         assert cursor.fetchall() == [(ord("d"), ord("x") * 256 + ord("m"), ord("d"))]
     row = Histogram.objects.filter(level="d", kind__in=["xm", "rm"], grain="d").values("level", "kind").get()
     assert row == {"level": "d", "kind": "xm"}
+
+
+def test_a_model_with_codes_validates_them_as_texts():
+    row = Histogram(level="d", unit_id=7, grain="d", period="2026-11-26", kind="xm", bucket=90, n=3)
+    row.full_clean(validate_constraints=False)
+    row.level = "x"
+    with pytest.raises(ValidationError) as refused:
+        row.full_clean(validate_constraints=False)
+    assert list(refused.value.message_dict) == ["level"]
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_and_filters_the_codes(admin_client):
+    Histogram.objects.create(level="d", unit_id=7, grain="d", period="2026-11-26", kind="xm", bucket=90, n=3)
+    Histogram.objects.create(level="s", unit_id=8, grain="m", period="2026-11-01", kind="rh", bucket=1, n=2)
+    response = admin_client.get("/admin/insights/histogram/", {"level__exact": "d"})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list.values_list("kind", flat=True)) == ["xm"]
