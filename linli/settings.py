@@ -179,6 +179,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "linli.core.security.csrf_failure"
 CSRF_COOKIE_HTTPONLY = True  # pages put the token in forms and hx-headers; no script reads the cookie
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -8,7 +8,9 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotFound
+from django.http import Http404, HttpResponseNotFound, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .audit import (
     audit,
@@ -49,6 +51,19 @@ def audit_denial(request, *, status: int, reason: str = "") -> None:
         )
     except Exception:  # never turn a refusal into a 500; the failure itself is logged
         log.exception("could not audit a denied request")
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a form refused for its CSRF token is audited like any other refusal (LG-01), and the
+    person is told what happened and what to do (nothing was saved)."""
+    audit_denial(request, status=403, reason=f"csrf: {reason}"[:200])
+    message = _(
+        "This form was not accepted: it was open too long, or it was sent from another site. Nothing was saved. "
+        "Go back, reload the page and send it again."
+    )
+    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+        return JsonResponse({"code": "csrf_failed", "message": message, "field": None}, status=403)
+    return render(request, "core/csrf_failed.html", {"message": message}, status=403)
 
 
 class RequestContextMiddleware:
