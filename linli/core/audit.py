@@ -478,12 +478,12 @@ def purge_audit(now: datetime.datetime | None = None) -> int:
         if last is None:
             return 0
         if connection.vendor == "postgresql":
+            # The owner's function (core/migrations/0007): the application role has no DELETE on the log (AC-07).
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL linli.audit_purge = 'on'")
-        count, _ = AuditEntry.objects.filter(seq__lte=last[0]).delete()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL linli.audit_purge = 'off'")
+                cursor.execute("SELECT linli_audit_purge(%s)", [last[0]])
+                count = cursor.fetchone()[0]
+        else:
+            count, _ = AuditEntry.objects.filter(seq__lte=last[0]).delete()
         head.checkpoint_seq, head.checkpoint_hash = last
         _sign_head(head)
         head.save()
