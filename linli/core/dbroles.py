@@ -7,6 +7,8 @@ owner's ``linli_audit_purge`` function. Run ``linli grant_app_role ROLE`` as the
 
 from __future__ import annotations
 
+import re
+
 from django.db import connection
 
 from .models import AuditEntry
@@ -19,8 +21,13 @@ def _audit_table() -> str:
     return AuditEntry._meta.db_table
 
 
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
 def grant(role: str) -> None:
     """Give ``role`` what the application needs on this database's public schema, and take back the rest."""
+    if not ROLE_NAME.fullmatch(role):
+        raise ValueError(f"not a plain role name (lower-case letters, digits, _): {role!r}")
     qn = connection.ops.quote_name
     r, audit_table = qn(role), qn(_audit_table())
     with connection.cursor() as cursor:
@@ -33,7 +40,7 @@ def grant(role: str) -> None:
             f"GRANT {', '.join(TABLE_PRIVILEGES)} ON ALL TABLES IN SCHEMA public TO {r}",
             f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM {r}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
-            # Tables of later migrations get the same rows-only privileges until the next run of this command.
+            # Tables that later migrations create get the same rows-only privileges without a new run.
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {qn(owner)} IN SCHEMA public "
             f"GRANT {', '.join(TABLE_PRIVILEGES)} ON TABLES TO {r}",
             f"ALTER DEFAULT PRIVILEGES FOR ROLE {qn(owner)} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {r}",

@@ -94,3 +94,8 @@ def test_a_superuser_role_is_refused(role):
         cursor.execute(f"ALTER ROLE {role} SUPERUSER")
     with pytest.raises(CommandError, match=f"{role} has SUPERUSER"):
         call_command("grant_app_role", role)
+
+
+def test_a_role_name_that_is_not_plain_is_refused():
+    with pytest.raises(CommandError, match="Not a plain role name"):
+        call_command("grant_app_role", 'app"; DROP TABLE cases_case; --')

@@ -19,6 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, role, check, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Database roles are PostgreSQL's; SQLite has none.")
+        if not dbroles.ROLE_NAME.fullmatch(role):
+            raise CommandError(f"Not a plain role name (lower-case letters, digits, _): {role!r}")
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_user")
             if cursor.fetchone()[0] == role:
