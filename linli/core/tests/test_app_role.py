@@ -13,25 +13,18 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from linli.core import dbroles
-from linli.core.audit import LocalAuditSigner, audit, purge_audit, reset_signer, verify_chain
+from linli.core.audit import audit, purge_audit, verify_chain
 from linli.core.models import AuditEntry
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's"),
     pytest.mark.django_db,
+    pytest.mark.usefixtures("audit_keys"),
 ]
 
 ROLE = (
     f"linli_app_{os.getpid()}"  # roles belong to the cluster: one per test process, rolled back with the test
 )
-
-
-@pytest.fixture(autouse=True)
-def audit_keys(settings):
-    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
-    reset_signer()
-    yield
-    reset_signer()
 
 
 @pytest.fixture

@@ -9,18 +9,10 @@ import pytest
 from django.test import Client
 
 from linli.accounts.models import RoleAssignment, User
-from linli.core.audit import LocalAuditSigner, audit, may_read_audit, reset_signer
+from linli.core.audit import audit, may_read_audit
 from linli.core.models import AuditEntry
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def audit_keys(settings):
-    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
-    reset_signer()
-    yield
-    reset_signer()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("audit_keys")]
 
 
 @pytest.fixture

@@ -18,15 +18,7 @@ from linli.core.audit import LocalAuditSigner, audit, purge_audit, reset_signer,
 from linli.core.checks import audit_retention
 from linli.core.models import AuditChain, AuditEntry
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def audit_keys(settings):
-    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
-    reset_signer()
-    yield settings
-    reset_signer()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("audit_keys")]
 
 
 def _raw(sql: str, params=()) -> None:

@@ -12,24 +12,16 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from linli.core.audit import LocalAuditSigner, audit, reset_signer, scrub
+from linli.core.audit import audit, scrub
 from linli.core.models import AuditEntry
 from linli.residents.models import Household, Resident
 from linli.residents.tests.conftest import id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("audit_keys")]
 
 # 18-digit ID numbers and mainland mobiles, not inside a longer hex or digit run (hashes and request IDs are hex)
 ID_NUMBER = re.compile(r"(?<![0-9a-fA-F])\d{17}[\dXx](?![0-9a-fA-F])")
 MOBILE = re.compile(r"(?<![0-9a-fA-F])1[3-9]\d{9}(?![0-9a-fA-F])")
-
-
-@pytest.fixture(autouse=True)
-def audit_keys(settings):
-    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
-    reset_signer()
-    yield
-    reset_signer()
 
 
 def _signed_in(user) -> Client:

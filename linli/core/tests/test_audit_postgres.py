@@ -11,20 +11,15 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from linli.accounts.models import User
-from linli.core.audit import LocalAuditSigner, audit, purge_audit, reset_signer, verify_chain
+from linli.core.audit import audit, purge_audit, verify_chain
 from linli.core.models import AuditEntry
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the append-only trigger and row locks are PostgreSQL's"
-)
-
-
-@pytest.fixture(autouse=True)
-def audit_keys(settings):
-    settings.LINLI_AUDIT_KEYS = LocalAuditSigner.generate()
-    reset_signer()
-    yield
-    reset_signer()
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the append-only trigger and row locks are PostgreSQL's"
+    ),
+    pytest.mark.usefixtures("audit_keys"),
+]
 
 
 @pytest.mark.django_db
