@@ -1,6 +1,16 @@
 """Domain errors raised by services and turned into structured answers by pages and the API."""
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+
+
+def refusal(request: HttpRequest, *, status: int, code: str, message: str, template: str) -> HttpResponse:
+    """A refusal before any view ran (rate limit, CSRF): the API's JSON error body for API and JSON callers, else
+    the page, which shows ``message``."""
+    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+        return JsonResponse({"code": code, "message": message, "field": None}, status=status)
+    return render(request, template, {"message": message}, status=status)
 
 
 class DomainError(Exception):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
 from .audit import audit, client_ip
+from .errors import refusal
 
 ALL = None
 POST = ("POST",)
@@ -38,12 +38,9 @@ def by_post(field: str) -> Callable[[str, HttpRequest], str | None]:
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     message = _("Too many requests. Please wait %(s)d seconds and try again.") % {"s": retry_after}
-    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        response: HttpResponse = JsonResponse(
-            {"code": "rate_limited", "message": message, "field": None}, status=429
-        )
-    else:
-        response = render(request, "core/rate_limited.html", {"message": message}, status=429)
+    response = refusal(
+        request, status=429, code="rate_limited", message=message, template="core/rate_limited.html"
+    )
     response["Retry-After"] = str(retry_after)
     return response
 

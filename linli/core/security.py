@@ -8,8 +8,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotFound, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponseNotFound
 from django.utils.translation import gettext as _
 
 from .audit import (
@@ -20,6 +19,7 @@ from .audit import (
     reset_current_request,
     set_current_request,
 )
+from .errors import refusal
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +61,7 @@ def csrf_failure(request, reason: str = ""):
         "This form was not accepted: it was open too long, or it was sent from another site. Nothing was saved. "
         "Go back, reload the page and send it again."
     )
-    if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-        return JsonResponse({"code": "csrf_failed", "message": message, "field": None}, status=403)
-    return render(request, "core/csrf_failed.html", {"message": message}, status=403)
+    return refusal(request, status=403, code="csrf_failed", message=message, template="core/csrf_failed.html")
 
 
 class RequestContextMiddleware:

@@ -476,9 +476,9 @@ def facts_sql() -> str:
 SUSPENDED_MODELS = (Case, Whistle, CaseFact, Rollup, Histogram, WhistleFact)
 
 
-def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
-    """Drop the secondary indexes and unique constraints of the models' tables; returns the (table, CREATE INDEX)
-    pairs that build them again, and the ALTER TABLEs that then make the unique ones constraints again.  Building
+def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """Drop the secondary indexes and unique constraints of the models' tables; returns the (table, index name,
+    CREATE INDEX) that build them again, and the ALTER TABLEs that then make the unique ones constraints again.  Building
     an index once over the loaded rows is many times faster than keeping 22 of them up to date row by row, which
     is where a load into cases_case spent its time.  Primary keys stay, and so does
     any index a foreign key relies on.  Run in the load's transaction: if the load fails, the drops roll back."""
@@ -508,7 +508,7 @@ def _suspend_indexes(cursor, models) -> tuple[list[tuple[str, str]], list[str]]:
             )
         else:
             cursor.execute(f"DROP INDEX {qn(index)}")
-        indexes.append((table, index_def))
+        indexes.append((table, index, index_def))
     return indexes, attach
 
 
@@ -639,7 +639,7 @@ def run_jobs(jobs: list[Job], workers: int = 2) -> dict[str, float]:
     return took
 
 
-def finish_jobs(indexes: list[tuple[str, str]]) -> list[Job]:
+def finish_jobs(indexes: list[tuple[str, str, str]]) -> list[Job]:
     """The work after the load: the facts, the roll-up passes over them, and every suspended index, each index
     once its table is written; longest chain first (facts → passes → the roll-ups' indexes)."""
     fact_table, rollup_table, hist_table, whistle_table = (
@@ -655,8 +655,7 @@ def finish_jobs(indexes: list[tuple[str, str]]) -> list[Job]:
     jobs = [Job("facts", _facts_job)]
     jobs += [Job(name, _statements_job(statements), after=("facts",)) for name, statements in passes]
     jobs.append(Job("whistle_facts", _whistle_facts_job, after=("facts",)))  # the facts job empties the table
-    for table, sql in sorted(indexes, key=lambda ts: ts[0] not in writers):
-        name = sql.split(" ON ", 1)[0].split()[-1]  # CREATE [UNIQUE] INDEX name ON …
+    for table, name, sql in sorted(indexes, key=lambda index: index[0] not in writers):
         jobs.append(Job(f"index {name}", _statements_job([sql]), after=writers.get(table, ())))
     return jobs
 
